@@ -1,0 +1,1 @@
+"""Kafka consumers that move stream results elsewhere: the Neo4j graph sink, webhooks."""

@@ -1,0 +1,1 @@
+"""The Neo4j network graph: schema derived from schemas/, writes and analyst queries."""

@@ -1,0 +1,58 @@
+"""Constraints and indexes derived from the node types in schemas/graph_model.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import structlog
+from neo4j import Driver, ManagedTransaction
+
+from graph.exceptions import SchemaError
+from schemas.graph_model import NODE_TYPES, NodeType
+
+log = structlog.get_logger(__name__)
+
+# Labels and properties become part of DDL (Cypher cannot parameterise them), so they must be
+# plain identifiers from the declared model, never input.
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _snake(label: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", label).lower()
+
+
+def schema_statements(node_types: Sequence[NodeType] = NODE_TYPES) -> list[str]:
+    """``CREATE CONSTRAINT/INDEX ... IF NOT EXISTS`` for every node type: one uniqueness
+    constraint on its key and one range index per searchable property."""
+    statements: list[str] = []
+    for node in node_types:
+        for ident in (node.label, node.key, *node.indexed):
+            if not _IDENTIFIER.match(ident):
+                raise SchemaError(node.label, f"{ident!r} is not a plain identifier")
+        name = _snake(node.label)
+        statements.append(
+            f"CREATE CONSTRAINT {name}_{node.key}_unique IF NOT EXISTS "
+            f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE"
+        )
+        statements.extend(
+            f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop})"
+            for prop in node.indexed
+        )
+    return statements
+
+
+def apply_schema(driver: Driver, database: str,
+                 node_types: Sequence[NodeType] = NODE_TYPES) -> int:
+    """Ensure every constraint and index exists (idempotent); return how many were ensured."""
+    statements = schema_statements(node_types)
+    with driver.session(database=database) as session:
+        for statement in statements:
+            session.execute_write(_run, statement)
+        session.run("CALL db.awaitIndexes(60)").consume()
+    log.info("graph.schema_applied", database=database, statements=len(statements))
+    return len(statements)
+
+
+def _run(tx: ManagedTransaction, statement: str) -> None:
+    tx.run(statement).consume()

@@ -1,0 +1,1 @@
+"""The local stack: Apache Kafka and Neo4j fetched from Maven Central, started, checked and stopped."""

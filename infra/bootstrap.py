@@ -1,0 +1,39 @@
+"""After the servers are up: the topic spec on Kafka, the graph schema on Neo4j."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient
+
+from graph.driver import open_driver
+from graph.schema import apply_schema
+from infra.topics import apply_topics, load_layout
+from ketenlink.settings import Settings
+
+
+@dataclass(frozen=True)
+class BootstrapReport:
+    topics_created: int
+    topics_changed: int
+    topics_unchanged: int
+    schema_statements: int
+
+
+def bootstrap(settings: Settings) -> BootstrapReport:
+    """Apply infra/topics.yaml and the graph constraints; both idempotent."""
+    layout = load_layout(prefix=settings.topic_prefix)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers,
+                             client_id="ketenlink-bootstrap")
+    try:
+        topics = apply_topics(admin, layout.topics)
+    finally:
+        admin.close()
+    with open_driver(settings.neo4j) as driver:
+        statements = apply_schema(driver, settings.neo4j.database)
+    return BootstrapReport(
+        topics_created=len(topics.created),
+        topics_changed=len(set(topics.partitions_added) | set(topics.reconfigured)),
+        topics_unchanged=len(topics.unchanged),
+        schema_statements=statements,
+    )

@@ -1,0 +1,103 @@
+"""``ketenlink``: one command line for the whole platform.
+
+Settings are resolved here, once, and passed down; logging is configured here, once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated
+
+import structlog
+import typer
+
+from ketenlink.exceptions import KetenlinkError
+from ketenlink.logging import configure_logging
+from ketenlink.settings import Settings
+
+app = typer.Typer(help="Ketenlink: signal sharing for chain partners against human trafficking.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+stack_app = typer.Typer(help="The local Kafka broker and Neo4j server.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+
+log = structlog.get_logger("ketenlink.cli")
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    ctx.obj = settings
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _fail(exc: KetenlinkError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=1)
+
+
+@stack_app.command("up")
+def stack_up(ctx: typer.Context) -> None:
+    """Fetch (first time only), start and check Kafka and Neo4j; apply topics and graph schema."""
+    from infra.bootstrap import bootstrap
+    from infra.stack import Stack
+
+    settings = _settings(ctx)
+    t0 = time.monotonic()
+    try:
+        statuses = Stack(settings).up()
+        applied = bootstrap(settings)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    for status in statuses:
+        how = f"started in {status.elapsed_s:.1f} s" if status.started_here else "already running"
+        typer.echo(f"{status.name:<6} {status.state:<9} {status.address:<24} "
+                   f"v{status.version:<9} pid {status.pid}  ({how})")
+    typer.echo(f"topics: {applied.topics_created} created, {applied.topics_unchanged} unchanged, "
+               f"{applied.topics_changed} changed; graph schema: {applied.schema_statements} "
+               f"constraints/indexes ensured")
+    typer.echo(f"stack ready in {time.monotonic() - t0:.1f} s")
+
+
+@stack_app.command("down")
+def stack_down(ctx: typer.Context) -> None:
+    """Stop the servers that `stack up` started (by pid file), cleanly."""
+    from infra.stack import Stack
+
+    try:
+        stopped = Stack(_settings(ctx)).down()
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing of ours was running")
+
+
+@stack_app.command("status")
+def stack_status(ctx: typer.Context) -> None:
+    """Ports, pids, versions and health of the local servers; exit 1 unless all are healthy."""
+    from infra.stack import Stack
+
+    try:
+        statuses = Stack(_settings(ctx)).status()
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    for status in statuses:
+        typer.echo(f"{status.name:<6} {status.state:<9} {status.address:<24} "
+                   f"v{status.version:<9} pid {status.pid if status.pid else '-'}")
+    if not all(s.healthy for s in statuses):
+        raise typer.Exit(code=1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="ketenlink")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Platform settings: the one place that reads the environment.
+
+``Settings()`` is built once in the CLI's entry point and passed down; nothing
+else reads ``os.environ``. Nested values use ``__``, e.g.
+``KETENLINK_KAFKA__PORT=19092`` or ``KETENLINK_NEO4J__BOLT_PORT=17687``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(BaseModel):
+    """Where the broker listens and which release the local stack runs."""
+
+    model_config = _FROZEN
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=19092, ge=1, le=65535)
+    controller_port: int = Field(default=19093, ge=1, le=65535)
+    version: str = "4.1.1"
+    heap: str = "512m"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class Neo4jSettings(BaseModel):
+    """Where Neo4j's Bolt connector listens, the credentials and the release."""
+
+    model_config = _FROZEN
+
+    host: str = "127.0.0.1"
+    bolt_port: int = Field(default=17687, ge=1, le=65535)
+    user: str = "neo4j"
+    password: SecretStr = SecretStr("ketenlink-local-dev")
+    database: str = "neo4j"
+    version: str = "5.26.16"
+    heap: str = "1g"
+    pagecache: str = "256m"
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://{self.host}:{self.bolt_port}"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Ketenlink process, resolved once."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KETENLINK_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    var_dir: Path = Path("var")
+    cache_dir: Path = Path.home() / ".cache" / "ketenlink"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    kafka: KafkaSettings = KafkaSettings()
+    neo4j: Neo4jSettings = Neo4jSettings()
+    faust_app_id: str = "ketenlink"
+    topic_prefix: str = ""

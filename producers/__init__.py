@@ -1,0 +1,1 @@
+"""Partner adapters and the HTTP gateway that publish signals to Kafka."""

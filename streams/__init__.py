@@ -1,0 +1,1 @@
+"""faust-streaming workers: validate, deduplicate, resolve, score and route signals."""

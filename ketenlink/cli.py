@@ -95,6 +95,55 @@ def stack_status(ctx: typer.Context) -> None:
         raise typer.Exit(code=1)
 
 
+@app.command("worker")
+def worker(ctx: typer.Context) -> None:
+    """Run the faust stream workers (intake of every partner's inbound topic)."""
+    from streams.worker import run_worker
+
+    run_worker(_settings(ctx))
+
+
+@app.command("sink")
+def sink(ctx: typer.Context) -> None:
+    """Write validated signals into the Neo4j graph until stopped (SIGTERM / Ctrl-C)."""
+    import signal
+    import threading
+
+    from kafka import KafkaConsumer
+
+    from consumers.graph_sink import run_sink
+    from graph.driver import open_driver
+    from infra.topics import load_layout
+
+    settings = _settings(ctx)
+    layout = load_layout(prefix=settings.topic_prefix)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    consumer = KafkaConsumer(
+        layout.name("signals.validated"), bootstrap_servers=settings.kafka.bootstrap_servers,
+        group_id=f"{settings.faust_app_id}-graph-sink", enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    try:
+        with open_driver(settings.neo4j) as driver:
+            written = run_sink(consumer, driver, settings.neo4j.database, stop)
+    finally:
+        consumer.close()
+    log.info("sink.stopped", written=written)
+
+
+@app.command("demo")
+def demo(ctx: typer.Context) -> None:
+    """Bring up the stack, the worker and the sink; publish a sample as each partner; summarise."""
+    from ketenlink.demo import run_demo
+
+    try:
+        run_demo(_settings(ctx), typer.echo)
+    except KetenlinkError as exc:
+        _fail(exc)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="ketenlink")
 

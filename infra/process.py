@@ -57,6 +57,10 @@ def pid_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+# Run "$@" in the background with output appended to $1, print its pid, and return at once.
+_DETACH = 'log="$1"; shift; exec "$@" </dev/null >>"$log" 2>&1 &\necho $!'
+
+
 @dataclass(frozen=True)
 class ManagedProcess:
     """One server process of the stack: its pid file, its log and a marker in its command line.
@@ -82,17 +86,19 @@ class ManagedProcess:
         return None
 
     def start(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> int:
-        """Start ``argv`` in its own session with output to the log file; record its pid."""
+        """Start ``argv`` detached (its own session, not our child) with output to the log file;
+        record its pid. The server outlives the command that started it."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as out:
-            proc = subprocess.Popen(
-                list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        self.pid_file.write_text(f"{proc.pid}\n")
-        log.info("process.started", service=self.name, pid=proc.pid, log=str(self.log_file))
-        return proc.pid
+        launcher = subprocess.run(
+            ["/bin/sh", "-c", _DETACH, "sh", str(self.log_file), *argv],
+            cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            start_new_session=True, check=True,
+        )
+        pid = int(launcher.stdout.strip())
+        self.pid_file.write_text(f"{pid}\n")
+        log.info("process.started", service=self.name, pid=pid, log=str(self.log_file))
+        return pid
 
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM our process, SIGKILL it after ``timeout`` s; False when nothing of ours ran."""

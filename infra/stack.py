@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -98,10 +99,13 @@ class Stack:
                 statuses[server.name] = self._status(server)
         return [statuses[s.name] for s in self.servers]
 
-    def down(self) -> list[str]:
-        """Stop the servers this stack started (by pid file); return the names stopped."""
+    def down(self, names: Collection[str] | None = None) -> list[str]:
+        """Stop the servers this stack started (by pid file), or only ``names``; return those
+        stopped."""
         stopped = []
         for server in reversed(self.servers):
+            if names is not None and server.name not in names:
+                continue
             if server.process.stop():
                 stopped.append(server.name)
         return stopped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ class TopicSpec(BaseModel):
 
     def configs(self) -> dict[str, str]:
         """Topic-level configs the spec manages."""
-        out = {"cleanup.policy": self.cleanup_policy}
+        out: dict[str, str] = {"cleanup.policy": self.cleanup_policy}
         if self.retention_ms is not None:
             out["retention.ms"] = str(self.retention_ms)
         return out
@@ -137,15 +138,14 @@ def apply_topics(admin: KafkaAdminClient, topics: Sequence[TopicSpec]) -> ApplyR
     existing = set(admin.list_topics())
     missing = [t for t in topics if t.name not in existing]
     if missing:
-        try:
+        # A topic created concurrently by another process is fine: reconciled on the next run.
+        with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics(
                 {t.name: {"num_partitions": t.partitions,
                           "replication_factor": t.replication_factor,
                           "configs": t.configs()} for t in missing},
                 timeout_ms=30_000,
             )
-        except TopicAlreadyExistsError:
-            pass  # created concurrently by another process: reconciled below
         admin.wait_for_topics([t.name for t in missing], timeout_ms=30_000)
         report.created.extend(t.name for t in missing)
     present = [t for t in topics if t.name in existing]

@@ -5,9 +5,7 @@ Settings are resolved here, once, and passed down; logging is configured here, o
 
 from __future__ import annotations
 
-import sys
 import time
-from typing import Annotated
 
 import structlog
 import typer
@@ -149,4 +147,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

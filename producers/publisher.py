@@ -34,8 +34,10 @@ class Publisher:
     is as fast as the broker allows while no unacknowledged record is ever reported.
     """
 
-    def __init__(self, settings: KafkaSettings, client_id: str = "ketenlink-publisher") -> None:
+    def __init__(self, settings: KafkaSettings, client_id: str = "ketenlink-publisher",
+                 max_block_ms: int = 15_000) -> None:
         self._producer = KafkaProducer(
+            max_block_ms=max_block_ms,
             bootstrap_servers=settings.bootstrap_servers,
             client_id=client_id,
             acks="all",
@@ -51,18 +53,26 @@ class Publisher:
     def publish_many(self, topic: str, records: Iterable[tuple[bytes | None, bytes]]
                      ) -> list[Published]:
         """Send records in order and wait for all acknowledgements; raise on the first failure."""
-        futures = [(key, self._producer.send(topic, key=key, value=value))
-                   for key, value in records]
+        futures = []
+        for key, value in records:
+            try:
+                futures.append((key, self._producer.send(topic, key=key, value=value)))
+            except KafkaError as exc:  # e.g. no metadata for the topic within max_block_ms
+                raise self._failed(topic, key, exc) from exc
         self._producer.flush(timeout=SEND_TIMEOUT_S)
         published = []
         for key, future in futures:
             try:
                 meta = future.get(timeout=SEND_TIMEOUT_S)
             except KafkaError as exc:
-                log.error("publish.failed", topic=topic, key=key, error=str(exc))
-                raise PublishError(topic, key, exc) from exc
+                raise self._failed(topic, key, exc) from exc
             published.append(Published(meta.topic, meta.partition, meta.offset))
         return published
+
+    @staticmethod
+    def _failed(topic: str, key: bytes | None, exc: KafkaError) -> PublishError:
+        log.error("publish.failed", topic=topic, key=key, error=repr(exc))
+        return PublishError(topic, key, exc)
 
     def close(self) -> None:
         self._producer.close(timeout=SEND_TIMEOUT_S)

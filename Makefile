@@ -1,0 +1,45 @@
+# Ketenlink: `make demo` and `make test` are all a newcomer needs; each sets itself up.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup stack down status lint unit constraints clean
+
+demo: setup  ## set up, start the stack, run the platform's main job on a sample
+	$(BIN)/ketenlink demo
+
+test: setup lint  ## set up, lint, start the stack if needed, run every test
+	$(BIN)/pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,dev]'
+	@touch $(STAMP)
+
+stack: setup  ## start Kafka and Neo4j (downloads them once)
+	$(BIN)/ketenlink stack up
+
+down: setup  ## stop what `stack` started
+	$(BIN)/ketenlink stack down
+
+status: setup
+	$(BIN)/ketenlink stack status
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy ketenlink infra graph schemas streams producers consumers
+
+unit: setup  ## the tests that need no servers
+	$(BIN)/pytest tests/unit
+
+constraints: setup
+	(echo "# Tested versions of every Python dependency; make installs with -c constraints.txt."; \
+	 echo "# Refresh: make constraints"; $(BIN)/pip freeze --exclude-editable | sort -f) > constraints.txt
+
+clean: down
+	rm -rf var $(VENV)

@@ -1,0 +1,54 @@
+"""One real Kafka broker and one real Neo4j server for the whole test session.
+
+The stack is started by the project's own infra (exactly as ``ketenlink stack up``), reused
+when it already runs, and stopped at the end only if this session started it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kafka import KafkaAdminClient
+from neo4j import Driver
+
+from graph.driver import open_driver
+from infra.bootstrap import bootstrap
+from infra.stack import ServerStatus, Stack
+from ketenlink.settings import Settings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings) -> Iterator[list[ServerStatus]]:
+    local = Stack(settings)
+    statuses = local.up()
+    bootstrap(settings)
+    yield statuses
+    local.down(names=[s.name for s in statuses if s.started_here])
+
+
+@pytest.fixture(scope="session")
+def admin(stack: list[ServerStatus], settings: Settings) -> Iterator[KafkaAdminClient]:
+    client = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers,
+                              client_id="ketenlink-tests")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def driver(stack: list[ServerStatus], settings: Settings) -> Iterator[Driver]:
+    with open_driver(settings.neo4j) as neo4j_driver:
+        yield neo4j_driver

@@ -51,6 +51,19 @@ class Neo4jSettings(BaseModel):
         return f"bolt://{self.host}:{self.bolt_port}"
 
 
+class GatewaySettings(BaseModel):
+    """The HTTP gateway partners publish through."""
+
+    model_config = _FROZEN
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=18080, ge=1, le=65535)
+    tokens_file: Path = Path("var/gateway/tokens.json")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_batch: int = Field(default=500, ge=1)
+    rate_limit_per_minute: int = Field(default=6000, ge=1)
+
+
 class Settings(BaseSettings):
     """Everything configurable about a Ketenlink process, resolved once."""
 
@@ -67,5 +80,10 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     kafka: KafkaSettings = KafkaSettings()
     neo4j: Neo4jSettings = Neo4jSettings()
+    gateway: GatewaySettings = GatewaySettings()
+    pseudonym_key: SecretStr = Field(
+        default=SecretStr("ketenlink-local-development-key-not-for-production"),
+        description="HMAC key for BSN and patient pseudonyms; set your own outside development.",
+    )
     faust_app_id: str = "ketenlink"
     topic_prefix: str = ""

@@ -44,6 +44,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType("Email", ENTITY_KEY, ("address",), "An e-mail address."),
     NodeType("BankAccount", ENTITY_KEY, ("iban",), "A bank account (IBAN)."),
     NodeType("Vehicle", ENTITY_KEY, ("plate",), "A vehicle by licence plate."),
+    NodeType("Website", ENTITY_KEY, ("url",), "A website or online advertisement."),
     NodeType("Alert", "alert_id", ("status",), "An alert dossier proposed to or sent to the OM."),
 )
 
@@ -59,9 +60,17 @@ EDGE_TYPES: tuple[EdgeType, ...] = (
     EdgeType("LOCATED_AT", ("Business", "Person"), ("Location",)),
     EdgeType("LIVES_AT", ("Person",), ("Location",)),
     EdgeType("IN", ("Location",), ("Municipality",), provenance=False),
-    EdgeType("USES", ("Person",), ("Phone", "Email", "BankAccount", "Vehicle")),
+    EdgeType("USES", ("Person", "Business"), ("Phone", "Email", "BankAccount", "Vehicle", "Website")),
+    EdgeType("CONTROLS", ("Person",), ("Person",),
+             description="One person controls another (exploiter and victim, pimp and sex worker)."),
+    EdgeType("ASSOCIATED_WITH", ("Person",), ("Person",)),
     EdgeType("ABOUT", ("Alert",), ENTITY_LABELS, provenance=False),
     EdgeType("EVIDENCE", ("Alert",), ("Signal",), provenance=False),
     EdgeType("MERGED_INTO", ENTITY_LABELS, ENTITY_LABELS, provenance=False,
              description="Redirect left by a merge: the source entity now lives on as the target."),
 )
+
+
+def relation_types() -> tuple[EdgeType, ...]:
+    """Edges a signal may assert between its own subjects: the ones that carry provenance."""
+    return tuple(edge for edge in EDGE_TYPES if edge.provenance)

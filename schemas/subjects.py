@@ -1,0 +1,191 @@
+"""Subjects a signal mentions: persons, businesses, locations, phones, e-mail addresses, bank
+accounts, vehicles and websites. Each has a ``ref`` local to its signal and a role."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    model_validator,
+)
+
+from schemas import identifiers as ids
+
+_STRICT = ConfigDict(strict=True, frozen=True, extra="forbid", str_strip_whitespace=True)
+
+PSEUDONYM_PATTERN = r"^ps1:[0-9a-f]{64}$"
+"""Keyed pseudonym: ``ps1:`` + hex HMAC-SHA256 (see producers/pseudonym.py)."""
+
+Ref = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,32}$",
+                           description="Identifies the subject within its signal, e.g. 'p1'.")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _no_markup(value: str) -> str:
+    """Names are data, not code: refuse control characters and angle brackets."""
+    if re.search(r"[\x00-\x1f<>]", value):
+        raise ValueError("must not contain control characters or '<' '>'")
+    return value
+
+
+SafeName = Annotated[Name, AfterValidator(_no_markup)]
+
+
+class Role(StrEnum):
+    """What a subject is in the signal."""
+
+    SUSPECT = "suspect"
+    VICTIM = "victim"
+    WITNESS = "witness"
+    FACILITATOR = "facilitator"
+    OWNER = "owner"
+    DIRECTOR = "director"
+    EMPLOYEE = "employee"
+    RESIDENT = "resident"
+    LOCATION = "location"
+    INSTRUMENT = "instrument"
+    """A phone, account, vehicle or website used in the activity."""
+    OTHER = "other"
+
+
+class IdentifierScheme(StrEnum):
+    """Identifier schemes allowed on the wire. A clear BSN or patient number is never one."""
+
+    BSN_PSEUDONYM = "bsn-pseudonym"
+    PATIENT_PSEUDONYM = "patient-pseudonym"
+    PASSPORT = "passport"
+    ID_CARD = "id-card"
+    V_NUMBER = "v-number"
+    """Vreemdelingennummer (IND)."""
+
+
+class Identifier(BaseModel):
+    model_config = _STRICT
+
+    scheme: IdentifierScheme
+    value: Annotated[str, Field(min_length=1, max_length=100)]
+
+    @model_validator(mode="after")
+    def _pseudonyms_are_pseudonyms(self) -> Identifier:
+        pseudonymous = {IdentifierScheme.BSN_PSEUDONYM, IdentifierScheme.PATIENT_PSEUDONYM}
+        if self.scheme in pseudonymous and not re.match(PSEUDONYM_PATTERN, self.value):
+            raise ValueError(f"{self.scheme.value} must be a keyed pseudonym 'ps1:<64 hex>', "
+                             "never the number itself")
+        return self
+
+
+class Address(BaseModel):
+    """A postal address; Dutch rules (postcode, house number) apply when the country is NL."""
+
+    model_config = _STRICT
+
+    street: SafeName | None = None
+    house_number: Annotated[int, Field(ge=1, le=99999)] | None = None
+    house_number_addition: Annotated[str, Field(max_length=10)] | None = None
+    postcode: Annotated[str, Field(max_length=12)] | None = None
+    city: SafeName | None = None
+    municipality: SafeName | None = None
+    country: Annotated[str, AfterValidator(ids.country)] = "NL"
+
+    @model_validator(mode="after")
+    def _dutch_rules(self) -> Address:
+        if self.country == "NL" and self.postcode is not None:
+            object.__setattr__(self, "postcode", ids.postcode_nl(self.postcode))
+        if self.postcode is None and self.city is None and self.street is None:
+            raise ValueError("an address needs at least a postcode, a street or a city")
+        return self
+
+
+class _Subject(BaseModel):
+    model_config = _STRICT
+
+    ref: Ref
+    role: Role
+
+
+class Person(_Subject):
+    type: Literal["person"] = "person"
+    given_name: SafeName | None = None
+    name_prefix: Annotated[str, Field(max_length=20, description="Tussenvoegsel, e.g. 'van der'.")] \
+        | None = None
+    family_name: SafeName | None = None
+    birth_date: date | None = None
+    nationality: Annotated[str, AfterValidator(ids.country)] | None = None
+    identifiers: tuple[Identifier, ...] = ()
+    address: Address | None = None
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> Person:
+        if not (self.family_name or self.given_name or self.identifiers):
+            raise ValueError("a person needs a name or an identifier")
+        if self.birth_date and self.birth_date > date.today():
+            raise ValueError("birth_date lies in the future")
+        return self
+
+
+class Business(_Subject):
+    type: Literal["business"] = "business"
+    kvk_number: Annotated[str, AfterValidator(ids.kvk_number)] | None = None
+    trade_name: SafeName | None = None
+    legal_form: Literal["eenmanszaak", "vof", "cv", "bv", "nv", "stichting", "vereniging",
+                        "cooperatie", "foreign", "other"] | None = None
+    sbi_code: Annotated[str, AfterValidator(ids.sbi_code)] | None = None
+    address: Address | None = None
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> Business:
+        if not (self.kvk_number or self.trade_name):
+            raise ValueError("a business needs a KvK number or a trade name")
+        return self
+
+
+class Location(_Subject):
+    type: Literal["location"] = "location"
+    address: Address
+
+
+class Phone(_Subject):
+    type: Literal["phone"] = "phone"
+    number: Annotated[str, AfterValidator(ids.phone_e164)]
+
+
+class Email(_Subject):
+    type: Literal["email"] = "email"
+    address: EmailStr
+
+
+class BankAccount(_Subject):
+    type: Literal["bank_account"] = "bank_account"
+    iban: Annotated[str, AfterValidator(ids.iban)]
+
+
+class Vehicle(_Subject):
+    type: Literal["vehicle"] = "vehicle"
+    plate: Annotated[str, AfterValidator(ids.plate)]
+    country: Annotated[str, AfterValidator(ids.country)] = "NL"
+
+
+class Website(_Subject):
+    type: Literal["website"] = "website"
+    url: HttpUrl
+
+
+Subject = Annotated[
+    Person | Business | Location | Phone | Email | BankAccount | Vehicle | Website,
+    Field(discriminator="type"),
+]
+
+GRAPH_LABEL: dict[str, str] = {
+    "person": "Person", "business": "Business", "location": "Location", "phone": "Phone",
+    "email": "Email", "bank_account": "BankAccount", "vehicle": "Vehicle", "website": "Website",
+}
+"""Subject type -> graph node label (schemas/graph_model.py)."""

@@ -6,6 +6,8 @@ Settings are resolved here, once, and passed down; logging is configured here, o
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Annotated
 
 import structlog
 import typer
@@ -129,6 +131,70 @@ def sink(ctx: typer.Context) -> None:
     finally:
         consumer.close()
     log.info("sink.stopped", written=written)
+
+
+@app.command("publish")
+def publish(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="The partner's native export.")],
+    partner: Annotated[str, typer.Option(help="kvk, riec, zorg or stichting-m.")],
+    rejects: Annotated[Path | None, typer.Option(help="Where rejected lines go "
+                                                      "(default: FILE.rejects.jsonl).")] = None,
+) -> None:
+    """Publish a partner export; exit 0 when every line was published or skipped, 2 when some
+    lines were rejected (see the rejects file), 1 when the broker failed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from infra.topics import load_layout
+    from producers.adapters import adapter_for
+    from producers.exceptions import PublishError
+    from producers.pseudonym import Pseudonymiser
+    from producers.publish import publish_file
+    from producers.publisher import Publisher
+
+    settings = _settings(ctx)
+    rejects_path = rejects or file.with_name(file.name + ".rejects.jsonl")
+    try:
+        adapter = adapter_for(partner, Pseudonymiser(settings.pseudonym_key))
+        layout = load_layout(prefix=settings.topic_prefix)
+        total = sum(1 for _ in file.open(encoding="utf-8", errors="replace"))
+        with Publisher(settings.kafka, client_id=f"ketenlink-publish-{partner}") as publisher, \
+                Progress("[progress.description]{task.description}", BarColumn(),
+                         MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task(f"{partner}: {file.name}", total=total)
+            report = publish_file(adapter, file, publisher, layout, rejects_path,
+                                  progress=lambda n: bar.advance(task, n))
+    except PublishError as exc:
+        typer.echo(f"error: {exc}; unacknowledged records are in {rejects_path}", err=True)
+        raise typer.Exit(code=1) from exc
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    skipped = ", ".join(f"{n} {why}" for why, n in report.skip_reasons.items())
+    typer.echo(f"{partner}: {report.published} published, {report.rejected} rejected, "
+               f"{report.skipped} skipped{f' ({skipped})' if skipped else ''}")
+    if report.rejected:
+        typer.echo(f"rejected lines with reasons: {rejects_path}")
+        raise typer.Exit(code=2)
+
+
+@app.command("schema")
+def schema(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file is out of date.")
+                     ] = False,
+) -> None:
+    """Write (or check) schemas/json/signal-v1.schema.json from the Signal v1 model."""
+    from schemas.export import SCHEMA_FILE, signal_json_schema, write_schema
+
+    if check:
+        current = SCHEMA_FILE.read_text(encoding="utf-8") if SCHEMA_FILE.exists() else ""
+        if current != signal_json_schema():
+            typer.echo(f"{SCHEMA_FILE} is out of date: run `ketenlink schema`", err=True)
+            raise typer.Exit(code=1)
+        typer.echo(f"{SCHEMA_FILE} is current")
+        return
+    typer.echo(f"wrote {write_schema()}")
 
 
 @app.command("demo")

@@ -11,3 +11,60 @@ class PublishError(KetenlinkError):
     def __init__(self, topic: str, key: bytes | None, cause: Exception) -> None:
         self.topic, self.key, self.cause = topic, key, cause
         super().__init__(f"publishing to {topic} (key {key!r}) failed: {cause}")
+
+
+class UnknownPartnerError(KetenlinkError):
+    """No adapter (or no inbound topic) exists for this partner id."""
+
+    def __init__(self, partner: str, known: tuple[str, ...]) -> None:
+        self.partner, self.known = partner, known
+        super().__init__(f"unknown partner {partner!r}; known partners: {', '.join(known)}")
+
+
+class TokenStoreError(KetenlinkError):
+    """The gateway's token file cannot be read or written; fix or restore it."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path, self.problem = path, problem
+        super().__init__(f"token file {path}: {problem}")
+
+
+class TokenRejectedError(KetenlinkError):
+    """A bearer token is malformed, unknown or revoked; the reason is for logs, not the client."""
+
+    def __init__(self, reason: str, token_id: str | None = None) -> None:
+        self.reason, self.token_id = reason, token_id
+        super().__init__(f"token rejected: {reason}")
+
+
+class BodyTooLargeError(KetenlinkError):
+    """A request body is larger than the gateway accepts (settings.gateway.max_body_bytes)."""
+
+    def __init__(self, limit: int, seen: int) -> None:
+        self.limit, self.seen = limit, seen
+        super().__init__(f"request body exceeds {limit} bytes (at least {seen} sent)")
+
+
+class PayloadError(KetenlinkError):
+    """A request body is not valid JSON or not valid Signal v1; ``issues`` name each field."""
+
+    def __init__(self, detail: str, issues: list[object]) -> None:
+        self.detail, self.issues = detail, issues
+        super().__init__(f"{detail} ({len(issues)} issue(s))")
+
+
+class GatewayStartError(KetenlinkError):
+    """The gateway cannot listen on its address."""
+
+    def __init__(self, host: str, port: int, cause: OSError) -> None:
+        self.host, self.port, self.cause = host, port, cause
+        super().__init__(f"the gateway cannot listen on {host}:{port} ({cause.strerror or cause}); "
+                         "stop the process using it or set KETENLINK_GATEWAY__PORT to a free port.")
+
+
+class GatewayBenchError(KetenlinkError):
+    """The gateway answered a benchmark request with something other than 202."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        self.status, self.detail = status, detail
+        super().__init__(f"gateway answered {status} during the benchmark: {detail}")

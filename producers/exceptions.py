@@ -46,20 +46,23 @@ class BodyTooLargeError(KetenlinkError):
 
 
 class PayloadError(KetenlinkError):
-    """A request body is not valid JSON or not valid Signal v1; ``issues`` name each field."""
+    """A request body is not valid JSON or not valid Signal v1.
 
-    def __init__(self, detail: str, issues: list[object]) -> None:
+    ``issues`` are JSON-ready dicts: ``index`` (of the signal in a batch, else None), ``loc``,
+    ``path``, ``msg`` and ``type``; they never carry the offending input.
+    """
+
+    def __init__(self, detail: str, issues: list[dict[str, object]]) -> None:
         self.detail, self.issues = detail, issues
         super().__init__(f"{detail} ({len(issues)} issue(s))")
 
 
 class GatewayStartError(KetenlinkError):
-    """The gateway cannot listen on its address."""
+    """The gateway cannot start: its address is taken, or the broker is unreachable."""
 
-    def __init__(self, host: str, port: int, cause: OSError) -> None:
-        self.host, self.port, self.cause = host, port, cause
-        super().__init__(f"the gateway cannot listen on {host}:{port} ({cause.strerror or cause}); "
-                         "stop the process using it or set KETENLINK_GATEWAY__PORT to a free port.")
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        self.host, self.port, self.reason = host, port, reason
+        super().__init__(f"the gateway cannot start on {host}:{port}: {reason}")
 
 
 class GatewayBenchError(KetenlinkError):

@@ -27,7 +27,7 @@ def postcode_nl(value: str) -> str:
     try:
         return str(nl_postcode.validate(value))
     except stdnum_errors.ValidationError as exc:
-        raise ValueError(f"not a valid Dutch postcode ({exc.message})") from exc
+        raise ValueError(f"not a valid Dutch postcode ({exc})") from exc
 
 
 def bsn(value: str) -> str:
@@ -35,7 +35,7 @@ def bsn(value: str) -> str:
     try:
         return str(nl_bsn.validate(value))
     except stdnum_errors.ValidationError as exc:
-        raise ValueError(f"not a valid BSN ({exc.message})") from exc
+        raise ValueError(f"not a valid BSN ({exc})") from exc
 
 
 def kvk_number(value: str) -> str:

@@ -7,7 +7,7 @@ this module (``ketenlink schema export``) and a test keeps it current.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -17,7 +17,7 @@ from schemas.graph_model import relation_types
 from schemas.indicators import catalogue
 from schemas.subjects import GRAPH_LABEL, Subject
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Literal["1"] = "1"
 SIGNAL_NAMESPACE = uuid.UUID("6f1c8f0e-4b0a-5d7e-9c61-6b6574656e6c")
 """uuid5 namespace of signal ids: ``uuid5(SIGNAL_NAMESPACE, "<partner>/<partner_ref>")``."""
 

@@ -4,6 +4,7 @@ accounts, vehicles and websites. Each has a ``ref`` local to its signal and a ro
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -15,6 +16,8 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -30,14 +33,33 @@ Ref = Annotated[str, Field(pattern=r"^[a-z0-9_\-]{1,32}$",
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+_MARKUP = re.compile(r"[\x00-\x1f\x7f<>{}\[\]`;\\|$]")
+
+
 def _no_markup(value: str) -> str:
-    """Names are data, not code: refuse control characters and angle brackets."""
-    if re.search(r"[\x00-\x1f<>]", value):
-        raise ValueError("must not contain control characters or '<' '>'")
+    """Names are data, not code: refuse control characters and the characters markup, Cypher
+    and shells are made of (``< > { } [ ] ` ; \\ | $``)."""
+    found = sorted(set(_MARKUP.findall(value)))
+    if found:
+        raise ValueError(f"must not contain {' '.join(repr(c) for c in found)}")
+    return value
+
+
+_NAME_PUNCTUATION = " '\u2019-."
+
+
+def _person_name(value: str) -> str:
+    """A person's name: letters of any script, combining marks, spaces, apostrophes, hyphens
+    and dots ("Jansen-de Vries", "O'Brien", "J.", "Nguyễn", "Иванов")."""
+    bad = sorted({c for c in value if not (unicodedata.category(c)[0] in "LM" or c in _NAME_PUNCTUATION)})
+    if bad:
+        raise ValueError(f"a name may only hold letters, spaces, apostrophes, hyphens and dots; "
+                         f"found {' '.join(repr(c) for c in bad)}")
     return value
 
 
 SafeName = Annotated[Name, AfterValidator(_no_markup)]
+PersonName = Annotated[Name, AfterValidator(_person_name)]
 
 
 class Role(StrEnum):
@@ -88,18 +110,24 @@ class Address(BaseModel):
 
     model_config = _STRICT
 
+    country: Annotated[str, AfterValidator(ids.country)] = "NL"
     street: SafeName | None = None
     house_number: Annotated[int, Field(ge=1, le=99999)] | None = None
-    house_number_addition: Annotated[str, Field(max_length=10)] | None = None
-    postcode: Annotated[str, Field(max_length=12)] | None = None
+    house_number_addition: Annotated[str, Field(max_length=10), AfterValidator(_no_markup)] \
+        | None = None
+    postcode: Annotated[str, Field(max_length=12), AfterValidator(_no_markup)] | None = None
     city: SafeName | None = None
     municipality: SafeName | None = None
-    country: Annotated[str, AfterValidator(ids.country)] = "NL"
+
+    @field_validator("postcode")
+    @classmethod
+    def _dutch_postcode(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("country", "NL") == "NL":
+            return ids.postcode_nl(value)
+        return value
 
     @model_validator(mode="after")
-    def _dutch_rules(self) -> Address:
-        if self.country == "NL" and self.postcode is not None:
-            object.__setattr__(self, "postcode", ids.postcode_nl(self.postcode))
+    def _enough(self) -> Address:
         if self.postcode is None and self.city is None and self.street is None:
             raise ValueError("an address needs at least a postcode, a street or a city")
         return self
@@ -114,10 +142,10 @@ class _Subject(BaseModel):
 
 class Person(_Subject):
     type: Literal["person"] = "person"
-    given_name: SafeName | None = None
-    name_prefix: Annotated[str, Field(max_length=20, description="Tussenvoegsel, e.g. 'van der'.")] \
-        | None = None
-    family_name: SafeName | None = None
+    given_name: PersonName | None = None
+    name_prefix: Annotated[str, Field(max_length=20, description="Tussenvoegsel, e.g. 'van der'."),
+                           AfterValidator(_person_name)] | None = None
+    family_name: PersonName | None = None
     birth_date: date | None = None
     nationality: Annotated[str, AfterValidator(ids.country)] | None = None
     identifiers: tuple[Identifier, ...] = ()

@@ -69,6 +69,7 @@ KEYWORDS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     (r"slapen in|slapen op|matras", None, ("DEP-SLEEP-AT-WORK",)),
     (r"paspoort|papieren ingenomen", None, ("FRE-NO-ID",)),
     (r"schuld", None, ("DEP-DEBT",)),
+    (r"1[2-9] uur per dag|dag en nacht|zeven dagen", None, ("CON-LONG-HOURS",)),
     (r"blauwe plekken|verwond|geslagen", None, ("SIT-INJURIES",)),
     (r"minderjarig|jonge meisjes|\b1[4-7] jaar", None, ("SIT-UNDERAGE",)),
     (r"veel mensen|tientallen|te veel bewoners", None, ("SIT-MANY-RESIDENTS",)),
@@ -100,9 +101,9 @@ def remove_reporter(tip_text: str, reporter: object) -> str:
 def extract_subjects(tip_text: str) -> list[dict[str, Any]]:
     """Subjects found in the text by the documented rules; duplicates collapse."""
     found: list[tuple[str, dict[str, Any]]] = []
-    for match in phonenumbers.PhoneNumberMatcher(tip_text, "NL"):
-        if phonenumbers.is_valid_number(match.number):
-            number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    for phone in phonenumbers.PhoneNumberMatcher(tip_text, "NL"):
+        if phonenumbers.is_valid_number(phone.number):
+            number = phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164)
             found.append(("phone", {"type": "phone", "number": number}))
     for match in _IBAN.finditer(tip_text):
         try:

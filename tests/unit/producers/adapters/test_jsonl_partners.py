@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from producers.adapters.base import Parsed, Rejected
+from producers.adapters.riec import RiecAdapter
+from producers.adapters.stichting_m import REPORTER_REMOVED, StichtingMAdapter, extract_subjects
+from producers.adapters.zorg import ZorgAdapter
+from producers.pseudonym import Pseudonymiser
+
+
+def test_riec_case_signal_maps_subjects_and_relations(data: Path,
+                                                      pseudonyms: Pseudonymiser) -> None:
+    results = list(RiecAdapter(pseudonyms).read(data / "riec-casussignalen.jsonl"))
+    case = results[0]
+    assert isinstance(case, Parsed)
+    signal = case.signal
+    assert signal.partner_ref == "RIEC-ZWB-2026-0142" and signal.distribution == "tlp:amber"
+    assert [s.type for s in signal.subjects] == ["person", "business", "location", "phone",
+                                                 "bank_account", "vehicle", "person"]
+    suspect = signal.subjects[0]
+    assert suspect.type == "person"
+    assert [i.scheme for i in suspect.identifiers] == ["bsn-pseudonym"]
+    assert suspect.identifiers[0].value == pseudonyms.bsn("111222333")
+    assert ("s1", "CONTROLS", "s7") in {(r.source, r.type, r.target) for r in signal.relations}
+    assert "111222333" not in signal.model_dump_json()
+
+
+def test_riec_rejects_name_the_field(data: Path, pseudonyms: Pseudonymiser) -> None:
+    rejected = {r.line: r for r in RiecAdapter(pseudonyms).read(data / "riec-casussignalen.jsonl")
+                if isinstance(r, Rejected)}
+    assert rejected[3].reason.startswith("subjects.0.bank_account.iban: not a valid IBAN")
+    assert rejected[4].reason.startswith("subjecten[0].bsn: not a valid BSN")
+    assert "123456789" not in rejected[4].reason + rejected[4].raw  # not even in the rejects
+    assert rejected[5].reason == "subjecten[0].adres.huisnummer: expected a whole number, " \
+                                 "got 'zeven'"
+    assert "unknown indicator codes ['NOT-A-CODE']" in rejected[6].reason
+    assert rejected[7].reason.startswith("not JSON")
+
+
+def test_zorg_keeps_only_pseudonyms_and_codes(data: Path, pseudonyms: Pseudonymiser) -> None:
+    path = data / "zorg-meldingen.jsonl"
+    results = list(ZorgAdapter(pseudonyms).read(path))
+    first = results[0]
+    assert isinstance(first, Parsed)
+    wire = first.signal.model_dump_json()
+    for secret in ("P-88231", "111222333", "fractuur", "hematomen"):
+        assert secret not in wire
+    victim = first.signal.subjects[0]
+    assert victim.type == "person" and victim.role == "victim"
+    assert {i.scheme for i in victim.identifiers} == {"patient-pseudonym", "bsn-pseudonym"}
+    assert victim.given_name is None and victim.family_name is None
+    assert first.signal.distribution == "tlp:amber+strict" and first.signal.purpose == "care"
+    assert "SIT-UNDERAGE" in first.signal.indicators  # 19 years old, sexual exploitation
+    third = results[2]
+    assert isinstance(third, Rejected)
+    assert "patient_id or bsn is required" in third.reason
+    assert "no identifier at all" not in third.raw  # clinical note redacted in the reject
+
+
+def test_patient_pseudonym_is_scoped_to_institution(pseudonyms: Pseudonymiser) -> None:
+    assert pseudonyms.patient("SEH A", "P-1") != pseudonyms.patient("SEH B", "P-1")
+    assert pseudonyms.patient("SEH A", "P-1") == pseudonyms.patient("seh a ", "P-1")
+
+
+def test_stichting_m_drops_the_reporter_and_extracts_subjects(data: Path) -> None:
+    path = data / "meldmisdaadanoniem-tips.jsonl"
+    results = list(StichtingMAdapter().read(path))
+    tip = results[0]
+    assert isinstance(tip, Parsed)
+    wire = tip.signal.model_dump_json()
+    for reporter in ("Kees", "Bakker", "kees.bakker@example.nl", "87654321"):
+        assert reporter not in wire
+    assert REPORTER_REMOVED in (tip.signal.narrative or "")
+    found = {(s.type, s.model_dump(mode="json").get("number") or s.model_dump(mode="json")
+              .get("iban") or s.model_dump(mode="json").get("plate") or
+              s.model_dump(mode="json").get("trade_name")) for s in tip.signal.subjects
+             if s.type != "location"}
+    assert found == {("phone", "+31612345678"), ("bank_account", "NL91ABNA0417164300"),
+                     ("vehicle", "VZ123B"), ("business", "Lucky Nails")}
+    location = next(s for s in tip.signal.subjects if s.type == "location")
+    assert location.address.postcode == "4811 AB"  # type: ignore[union-attr]
+    assert location.address.house_number_addition == "A"  # type: ignore[union-attr]
+    assert tip.signal.category == "sexual" and "DEP-TRANSPORT" in tip.signal.indicators
+    labour = results[1]
+    assert isinstance(labour, Parsed) and labour.signal.category == "labour"
+    assert {"FRE-NO-ID", "CON-LONG-HOURS"} <= set(labour.signal.indicators)
+    empty = results[2]
+    assert isinstance(empty, Rejected) and empty.reason == "tekst: missing or empty"
+
+
+def test_extraction_ignores_invalid_candidates() -> None:
+    subjects = extract_subjects("Rekening NL91ABNA0417164301, postcode 0123 AB, bel 06-1234.")
+    assert subjects == []

@@ -99,7 +99,7 @@ class Neo4jServer:
     def _compile_launcher(self, runtime: Runtime) -> Path:
         """Compile infra/java/KetenlinkNeo4j.java against the runtime once; reuse it after."""
         source = resources.files("infra").joinpath("java", f"{LAUNCHER}.java").read_bytes()
-        classes = runtime.home / "launcher"
+        classes = runtime.lib_dir / "launcher"
         compiled_source = classes / f"{LAUNCHER}.java"
         if (classes / f"{LAUNCHER}.class").is_file() and compiled_source.is_file() \
                 and compiled_source.read_bytes() == source:

@@ -20,6 +20,14 @@ app = typer.Typer(help="Ketenlink: signal sharing for chain partners against hum
                   no_args_is_help=True, pretty_exceptions_enable=False)
 stack_app = typer.Typer(help="The local Kafka broker and Neo4j server.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
+gateway_app = typer.Typer(help="The HTTP gateway partners publish through, and its tokens.")
+app.add_typer(gateway_app, name="gateway")
+token_app = typer.Typer(help="Issue, revoke and list partner tokens of the gateway.",
+                        no_args_is_help=True)
+gateway_app.add_typer(token_app, name="token")
+bench_app = typer.Typer(help="Benchmarks on the real stack, as ratios to the raw engines.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 log = structlog.get_logger("ketenlink.cli")
 
@@ -177,6 +185,117 @@ def publish(
     if report.rejected:
         typer.echo(f"rejected lines with reasons: {rejects_path}")
         raise typer.Exit(code=2)
+
+
+@app.command("generate")
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder for the partner files and ground truth.")
+                   ] = Path("var/generated"),
+    signals: Annotated[int, typer.Option(min=200, help="Data lines in total over the four "
+                                                      "partner files.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Same seed and count, byte-identical files.")] = 7,
+) -> None:
+    """Write realistic partner exports (rings among innocent records, resends, revisions and
+    invalid lines) with the hidden ground truth."""
+    from producers.generate import generate as generate_files
+
+    try:
+        report = generate_files(out, signals, seed)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{report.signals} lines in {report.out_dir} in {report.elapsed_s:.1f} s: "
+               f"kvk {report.kvk_rows}, riec {report.riec_signals}, zorg {report.zorg_reports}, "
+               f"tips {report.tips}; {report.rings} rings, {report.entities} entities, "
+               f"{report.resends} resends, {report.revisions} revisions, "
+               f"{report.invalid} invalid")
+
+
+@gateway_app.callback(invoke_without_command=True)
+def gateway(ctx: typer.Context) -> None:
+    """Serve POST /v1/signals on the configured host and port until SIGINT / SIGTERM."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from producers.gateway.server import run_gateway
+
+    try:
+        run_gateway(_settings(ctx))
+    except KetenlinkError as exc:
+        _fail(exc)
+
+
+@token_app.command("create")
+def token_create(ctx: typer.Context,
+                 partner: Annotated[str, typer.Option(help="The partner the token publishes as.")],
+                 ) -> None:
+    """Issue a token for a partner; it is printed once and stored only as a salted digest."""
+    from producers.gateway.server import create_token
+
+    try:
+        typer.echo(create_token(_settings(ctx), partner))
+    except KetenlinkError as exc:
+        _fail(exc)
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context,
+                 partner: Annotated[str, typer.Option(help="Revoke every token of it.")]) -> None:
+    """Revoke every active token of a partner; a running gateway refuses them at once."""
+    from producers.gateway.server import revoke_tokens
+
+    try:
+        typer.echo(f"{revoke_tokens(_settings(ctx), partner)} token(s) of {partner} revoked")
+    except KetenlinkError as exc:
+        _fail(exc)
+
+
+@token_app.command("list")
+def token_list(ctx: typer.Context) -> None:
+    """Every issued token: id, partner, created, revoked. Never a secret."""
+    from producers.gateway.server import list_tokens
+
+    try:
+        records = list_tokens(_settings(ctx))
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    for record in records:
+        revoked = record.revoked_at.isoformat() if record.revoked_at else "active"
+        typer.echo(f"{record.token_id}  {record.partner:<12} {record.created_at.isoformat()}  "
+                   f"{revoked}")
+
+
+@bench_app.command("publish")
+def bench_publish(
+    ctx: typer.Context,
+    signals: Annotated[int, typer.Option(min=200, help="Generated partner records.")] = 20_000,
+    seed: Annotated[int, typer.Option()] = 7,
+    batch: Annotated[int, typer.Option(min=1, help="Signals per gateway request.")] = 500,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")
+                        ] = None,
+) -> None:
+    """Publishing throughput of the CLI adapters and the gateway, as ratios to Kafka's own
+    ProducerPerformance in the same run (needs `ketenlink stack up`)."""
+    import json
+
+    from producers.bench import run_publish_bench
+
+    try:
+        results = run_publish_bench(_settings(ctx), signals, seed, batch, typer.echo)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    baseline = results[0].per_s
+    typer.echo(f"{'variant':<22}{'records':>9}{'seconds':>9}{'per s':>10}{'vs java':>9}")
+    rows = []
+    for r in results:
+        ratio = r.per_s / baseline if baseline else 0.0
+        typer.echo(f"{r.name:<22}{r.records:>9}{r.seconds:>9.2f}{r.per_s:>10,.0f}{ratio:>9.2f}")
+        rows.append({"variant": r.name, "records": r.records, "seconds": round(r.seconds, 3),
+                     "per_s": round(r.per_s, 1), "ratio_vs_java_producer": round(ratio, 3)})
+    if json_out is not None:
+        json_out.write_text(json.dumps({"signals": signals, "seed": seed, "results": rows},
+                                       indent=2) + "\n")
 
 
 @app.command("schema")

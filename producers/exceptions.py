@@ -71,3 +71,11 @@ class GatewayBenchError(KetenlinkError):
     def __init__(self, status: int, detail: str) -> None:
         self.status, self.detail = status, detail
         super().__init__(f"gateway answered {status} during the benchmark: {detail}")
+
+
+class BenchError(KetenlinkError):
+    """A step of the publishing benchmark failed."""
+
+    def __init__(self, step: str, detail: str) -> None:
+        self.step, self.detail = step, detail
+        super().__init__(f"benchmark step {step!r} failed: {detail}")

@@ -98,4 +98,4 @@ def test_unknown_release_is_a_clear_download_error(tmp_path: Path) -> None:
         ensure_runtime("kafka", "0.0.0-no-such-release", tmp_path)
     assert "Maven Central" in str(caught.value)
     assert caught.value.log_path.is_file()
-    assert not (tmp_path / "kafka-0.0.0-no-such-release" / "complete.json").exists()
+    assert not list((tmp_path / "kafka-0.0.0-no-such-release").glob("lib-*/complete.json"))

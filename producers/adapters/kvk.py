@@ -136,6 +136,11 @@ def parse_row(line: int, row: dict[str, str]) -> Event:
     except ValueError as exc:
         raise RecordError(f"kvk_nummer: {exc}") from None
     postcode = row["postcode"].replace(" ", "").upper()
+    if postcode:  # checked here too: a row that raises no indicator is otherwise never validated
+        try:
+            ids.postcode_nl(postcode)
+        except ValueError as exc:
+            raise RecordError(f"postcode: {exc}") from None
     address_key = (postcode, row["huisnummer"].strip(), row["toevoeging"].strip().upper()) \
         if postcode and row["huisnummer"].strip() else None
     family = row["functionaris_achternaam"].strip().lower()

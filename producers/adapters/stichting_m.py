@@ -5,14 +5,18 @@ own phone number or e-mail address is cut from the text before anything else rea
 
 Subjects are extracted from the tip text by these rules, in this order:
 
-1. phone numbers: phonenumbers' ``PhoneNumberMatcher`` (region NL, valid numbers only);
-2. IBANs: two letters, two digits, then 10-30 letters/digits in groups, kept only when schwifty
-   accepts the check digits;
-3. Dutch licence plates: the RDW side codes 1-14 written with dashes (``VZ-123-B``);
+1. IBANs: two letters, two digits, then 10-30 letters/digits in groups, any case, kept only when
+   schwifty accepts the check digits; they are masked before the rules below run;
+2. phone numbers: phonenumbers' ``PhoneNumberMatcher`` (region NL, valid numbers only);
+3. Dutch licence plates: the RDW side codes 1-14, with dashes, spaces or nothing between the
+   groups (``VZ-123-B``, ``VZ 123 B``, ``VZ123B``); without dashes only when written in capitals
+   (so "in 12 of" is text), and a compact ``9999XX`` is a postcode, not a plate;
 4. addresses: ``<Street> <number><addition>, <postcode> <City>`` where the street is one to
-   three capitalised words (postcode checked by python-stdnum; the comma and the city are
+   three capitalised words and the addition a letter or a dash and up to four letters/digits
+   (``12A``, ``165-II``); postcode checked by python-stdnum; the comma and the city are
    optional; street names with lower-case parts such as "Van der Valkstraat" are matched from
-   their last capitalised word only);
+   their last capitalised word only. An address without a postcode is not extracted: a street
+   and a number alone are too ambiguous to link;
 5. e-mail addresses and http(s) URLs;
 6. business names between straight or curly quotes ('Lucky Nails', "Clean Pro").
 
@@ -39,18 +43,20 @@ from schemas.indicators import catalogue
 
 REPORTER_REMOVED = "[melder verwijderd]"
 
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b",
+                   re.IGNORECASE)
 _L, _D = "[A-Z]", r"\d"
-_SIDECODES = [f"{a}-{b}-{c}" for a, b, c in (
+_SIDECODES = [f"{a}(?P<s{i}>[- ]?){b}(?P=s{i}){c}" for i, (a, b, c) in enumerate((
     (_L * 2, _D * 2, _D * 2), (_D * 2, _D * 2, _L * 2), (_D * 2, _L * 2, _D * 2),
     (_L * 2, _D * 2, _L * 2), (_L * 2, _L * 2, _D * 2), (_D * 2, _L * 2, _L * 2),
     (_D * 2, _L * 3, _D), (_D, _L * 3, _D * 2), (_L * 2, _D * 3, _L), (_L, _D * 3, _L * 2),
     (_L * 3, _D * 2, _L), (_L, _D * 2, _L * 3), (_D, _L * 2, _D * 3), (_D * 3, _L * 2, _D),
-)]
+))]
+_POSTCODE_SHAPE = re.compile(r"\d{4}[A-Z]{2}")
 _PLATE = re.compile(r"(?<![A-Z0-9-])(?:" + "|".join(_SIDECODES) + r")(?![A-Z0-9-])")
 _ADDRESS = re.compile(
     r"(?P<street>[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){0,2}) (?P<number>\d{1,5})"
-    r"(?P<addition>[a-zA-Z]?)\b,? (?P<postcode>[1-9]\d{3} ?[A-Za-z]{2})\b"
+    r"(?P<addition>[a-zA-Z]?|-[A-Za-z0-9]{1,4})\b,? (?P<postcode>[1-9]\d{3} ?[A-Za-z]{2})\b"
     r"(?: (?P<city>[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+)?))?")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
@@ -101,17 +107,22 @@ def remove_reporter(tip_text: str, reporter: object) -> str:
 def extract_subjects(tip_text: str) -> list[dict[str, Any]]:
     """Subjects found in the text by the documented rules; duplicates collapse."""
     found: list[tuple[str, dict[str, Any]]] = []
-    for phone in phonenumbers.PhoneNumberMatcher(tip_text, "NL"):
+    masked = tip_text
+    for match in _IBAN.finditer(tip_text):
+        try:
+            iban = IBAN(match.group().upper()).compact
+        except SchwiftyException:
+            continue
+        found.append(("bank_account", {"type": "bank_account", "iban": iban}))
+        masked = masked[:match.start()] + "#" * len(match.group()) + masked[match.end():]
+    for phone in phonenumbers.PhoneNumberMatcher(masked, "NL"):
         if phonenumbers.is_valid_number(phone.number):
             number = phonenumbers.format_number(phone.number, phonenumbers.PhoneNumberFormat.E164)
             found.append(("phone", {"type": "phone", "number": number}))
-    for match in _IBAN.finditer(tip_text):
-        try:
-            found.append(("bank_account", {"type": "bank_account",
-                                           "iban": IBAN(match.group()).compact}))
-        except SchwiftyException:
-            continue
-    for match in _PLATE.finditer(tip_text.upper()):
+    for match in _PLATE.finditer(masked.upper()):
+        written = masked[match.start():match.end()]
+        if _POSTCODE_SHAPE.fullmatch(match.group()) or ("-" not in written and not written.isupper()):
+            continue  # a postcode; or "in 12 of", which is text: without dashes only as written
         found.append(("vehicle", {"type": "vehicle", "plate": ids.plate(match.group())}))
     for match in _ADDRESS.finditer(tip_text):
         try:
@@ -121,7 +132,7 @@ def extract_subjects(tip_text: str) -> list[dict[str, Any]]:
         address = {"street": match["street"], "house_number": int(match["number"]),
                    "postcode": postcode, "country": "NL"}
         if match["addition"]:
-            address["house_number_addition"] = match["addition"].upper()
+            address["house_number_addition"] = match["addition"].lstrip("-").upper()
         if match["city"]:
             address["city"] = match["city"]
         found.append(("location", {"type": "location", "address": address}))

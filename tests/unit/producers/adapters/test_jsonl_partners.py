@@ -92,3 +92,19 @@ def test_stichting_m_drops_the_reporter_and_extracts_subjects(data: Path) -> Non
 def test_extraction_ignores_invalid_candidates() -> None:
     subjects = extract_subjects("Rekening NL91ABNA0417164301, postcode 0123 AB, bel 06-1234.")
     assert subjects == []
+
+
+def test_extraction_rules_cover_the_ways_people_write() -> None:
+    text = ("Kerkstraat 165-II, 1017 GC Amsterdam. Betalen op nl91 abna 0417 1643 00. "
+            "Busje VZ 123 B, ook 12ABC3 en 48-zx-tt. Kom in 12 of 13 uur. Postcode 4811AB.")
+    subjects = extract_subjects(text)
+    by_type: dict[str, list[dict[str, object]]] = {}
+    for subject in subjects:
+        by_type.setdefault(str(subject["type"]), []).append(subject)
+    assert [s["iban"] for s in by_type["bank_account"]] == ["NL91ABNA0417164300"]
+    assert "phone" not in by_type  # the IBAN's digits are not read as a phone number
+    assert [s["plate"] for s in by_type["vehicle"]] == ["VZ123B", "12ABC3", "48ZXTT"]
+    [location] = by_type["location"]
+    assert location["address"] == {"street": "Kerkstraat", "house_number": 165,
+                                   "house_number_addition": "II", "postcode": "1017 GC",
+                                   "city": "Amsterdam", "country": "NL"}

@@ -47,3 +47,12 @@ def test_wrong_header_rejects_the_file(tmp_path: Path) -> None:
     results = list(KvkAdapter().read(path))
     assert len(results) == 1 and isinstance(results[0], Rejected)
     assert results[0].reason.startswith("header must be exactly")
+
+
+def test_invalid_postcode_is_rejected_even_without_an_indicator(data: Path, tmp_path: Path) -> None:
+    header, bakery = (data / "kvk-mutaties.csv").read_text().splitlines()[0:3:2]
+    path = tmp_path / "one.csv"
+    path.write_text(f"{header}\n{bakery.replace('5611 AA', '0611 AA')}\n")
+    [result] = KvkAdapter().read(path)
+    assert isinstance(result, Rejected)
+    assert result.reason.startswith("postcode: ")

@@ -1,9 +1,11 @@
-"""``make demo`` at the foundation stage: the whole path from partner topic to graph, on a sample.
+"""``make demo``: the platform's main job on a realistic generated scenario.
 
-Stack up, topics and schema applied, the faust worker and the graph sink started as child
-processes, a small sample published as each partner (two records deliberately broken), then
-a summary read back from Kafka and Neo4j. Each run tags its records with a run id, so the
-summary counts this run only.
+Stack up, topics and schema applied; the faust worker, the graph sink and the HTTP gateway
+started as child processes; a scenario generated (rings among innocent records, noise, resends,
+revisions, invalid lines); KvK and healthcare publish their native exports the way
+``ketenlink publish`` does, RIEC and Stichting M. post through the gateway with their own tokens;
+two hand-broken records show the intake parking bad input. Then a summary read back from Kafka
+and Neo4j: what reached the graph and what was rejected, with the reasons.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 from kafka import KafkaConsumer
 
 from graph.driver import open_driver
@@ -24,73 +28,141 @@ from infra.topics import TopicLayout, load_layout
 from ketenlink.exceptions import KetenlinkError
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
+from producers.adapters import adapter_for
+from producers.adapters.base import Parsed, Rejected
+from producers.gateway.app import SIGNALS_PATH
+from producers.gateway.server import create_token, revoke_tokens
+from producers.generate import generate
+from producers.pseudonym import Pseudonymiser
+from producers.publish import publish_file
 from producers.publisher import Publisher
 
-WAIT_TIMEOUT_S = 120.0
+WAIT_TIMEOUT_S = 180.0
+DEMO_SIGNALS = 2_000
+FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
+         "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
+VIA_GATEWAY = ("riec", "stichting-m")
+GATEWAY_BATCH = 200
 
 
 class DemoError(KetenlinkError):
-    """The demo did not see the expected results in time."""
+    """The demo did not see the expected results in time, or a service did not start."""
 
 
 @dataclass(frozen=True)
 class DemoSummary:
     published: int
     in_graph: int
-    rejected: int
+    rejected_at_source: int
+    rejected_in_stream: int
     reasons: tuple[str, ...]
 
 
-def sample(run_id: str) -> list[tuple[str, bytes]]:
-    """(partner, raw record) pairs: one smoke signal per partner, plus two broken records."""
-    facts = {
-        "kvk": "new registration: nail salon, 7th business at one address in 12 months",
-        "riec": "administrative check: 14 mattresses found above a nail salon",
-        "zorg": "possible victim at emergency department, controller present",
-        "stichting-m": "anonymous tip: workers picked up by van at 05:00 daily",
-    }
-    records = [
-        (partner, json.dumps({"signal_id": f"{run_id}-{partner}", "partner": partner,
-                              "summary": text}).encode())
-        for partner, text in facts.items()
-    ]
-    records.append(("kvk", f'{{"signal_id": "{run_id}-broken", '.encode()))
-    records.append(("riec", json.dumps({"signal_id": f"{run_id}-spoofed",
-                                        "partner": "kvk"}).encode()))
-    return records
+def broken_records(run_id: str) -> list[tuple[str, bytes]]:
+    """(partner, raw record): a truncated JSON record and one claiming to be another partner."""
+    return [("kvk", f'{{"signal_id": "{run_id}-broken", '.encode()),
+            ("riec", json.dumps({"signal_id": f"{run_id}-spoofed", "partner": "kvk"}).encode())]
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
-    """Run the smoke flow end to end and print what happened."""
-    echo("== Ketenlink demo (foundation smoke flow) ==")
+    """Run the main job end to end and print what happened."""
+    echo("== Ketenlink demo ==")
     for status in Stack(settings).up():
         echo(f"  {status.name:<6} {status.state} at {status.address} (v{status.version})")
     bootstrap(settings)
     layout = load_layout(prefix=settings.topic_prefix)
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    records = sample(run_id)
+    out = settings.var_dir / "demo" / run_id
+    report = generate(out, DEMO_SIGNALS, seed=int(time.time()))
+    echo(f"  generated {report.signals} partner records in {out}: {report.rings} rings among "
+         f"{report.entities} entities, {report.resends} resends, {report.revisions} revisions, "
+         f"{report.invalid} invalid lines")
+    tokens = {}
+    for partner in VIA_GATEWAY:
+        revoke_tokens(settings, partner)
+        tokens[partner] = create_token(settings, partner)
     log_dir = settings.var_dir / "log"
     with ServiceProcess("worker", log_dir / "worker.log"), \
-            ServiceProcess("sink", log_dir / "sink.log"):
-        echo(f"  worker and sink started (logs in {log_dir}); publishing run {run_id}")
+            ServiceProcess("sink", log_dir / "sink.log"), \
+            ServiceProcess("gateway", log_dir / "gateway.log") as gateway:
+        base_url = f"http://{settings.gateway.host}:{settings.gateway.port}"
+        _wait_for_gateway(base_url, gateway, log_dir / "gateway.log")
+        echo(f"  worker, sink and gateway ({base_url}) started; logs in {log_dir}")
+        ids: list[str] = []
+        at_source = 0
         with Publisher(settings.kafka, client_id="ketenlink-demo") as publisher:
-            for partner, raw in records:
-                where = publisher.publish(layout.name("signals.in.{partner}", partner), None, raw)
-                echo(f"  published as {partner:<12} -> {where.topic}[{where.partition}]"
-                     f"@{where.offset}")
-        summary = _wait_for_results(settings, layout, run_id, len(records), echo)
-    echo(f"== summary: {summary.published} published, {summary.in_graph} signals in the graph, "
-         f"{summary.rejected} rejected ==")
+            for partner in ("kvk", "zorg"):
+                done = publish_file(adapter_for(partner, Pseudonymiser(settings.pseudonym_key)),
+                                    out / FILES[partner], publisher, layout,
+                                    out / f"{partner}.rejects.jsonl")
+                ids.extend(_signal_ids(settings, partner, out / FILES[partner]))
+                at_source += done.rejected
+                echo(f"  {partner:<12} file    -> {done.published} published, {done.rejected} "
+                     f"rejected, {done.skipped} skipped")
+            for partner in VIA_GATEWAY:
+                accepted, refused = _post_via_gateway(settings, base_url, tokens[partner],
+                                                      partner, out / FILES[partner])
+                ids.extend(accepted)
+                at_source += refused
+                echo(f"  {partner:<12} gateway -> {len(accepted)} accepted (202), "
+                     f"{refused} refused by the adapter")
+            for partner, raw in broken_records(run_id):
+                publisher.publish(layout.name("signals.in.{partner}", partner), None, raw)
+            echo("  2 broken records published to show the intake parking them")
+        unique = sorted(set(ids))
+        summary = _wait_for_results(settings, layout, run_id, unique, at_source, echo)
+    echo(f"== summary: {summary.published} distinct signals published, {summary.in_graph} in "
+         f"the graph; {summary.rejected_at_source} lines refused at the source (see "
+         f"{out}/*.rejects.jsonl), {summary.rejected_in_stream} parked by the stream ==")
     for reason in summary.reasons:
-        echo(f"  rejected: {reason}")
+        echo(f"  parked: {reason}")
     echo("The stack keeps running: `ketenlink stack status`, `ketenlink stack down`.")
     return summary
 
 
-def _wait_for_results(settings: Settings, layout: TopicLayout, run_id: str, published: int,
-                      echo: Callable[[str], None]) -> DemoSummary:
+def _signal_ids(settings: Settings, partner: str, path: Path) -> Iterator[str]:
+    adapter = adapter_for(partner, Pseudonymiser(settings.pseudonym_key))
+    return (str(r.signal.signal_id) for r in adapter.read(path) if isinstance(r, Parsed))
+
+
+def _post_via_gateway(settings: Settings, base_url: str, token: str, partner: str,
+                      path: Path) -> tuple[list[str], int]:
+    """Map the export with the partner's adapter, POST the signals in batches; the ids the
+    gateway accepted, and the number of lines the adapter refused."""
+    adapter = adapter_for(partner, Pseudonymiser(settings.pseudonym_key))
+    results = list(adapter.read(path))
+    docs = [r.signal.model_dump(mode="json") for r in results if isinstance(r, Parsed)]
+    accepted: list[str] = []
+    with httpx.Client(base_url=base_url, timeout=60.0,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        for i in range(0, len(docs), GATEWAY_BATCH):
+            response = client.post(SIGNALS_PATH, json={"signals": docs[i:i + GATEWAY_BATCH]})
+            if response.status_code != 202:
+                raise DemoError(f"the gateway answered {response.status_code} for {partner}: "
+                                f"{response.text[:300]}")
+            accepted.extend(str(d["signal_id"]) for d in docs[i:i + GATEWAY_BATCH])
+    return accepted, sum(isinstance(r, Rejected) for r in results)
+
+
+def _wait_for_gateway(base_url: str, gateway: ServiceProcess, log_file: Path) -> None:
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
+        if gateway.returncode is not None:
+            raise DemoError(f"the gateway exited with {gateway.returncode}: "
+                            f"{log_file.read_text(errors='replace')[-800:]}")
+        try:
+            if httpx.get(f"{base_url}/openapi.json", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise DemoError(f"the gateway did not answer at {base_url} within 30 s; see {log_file}")
+
+
+def _wait_for_results(settings: Settings, layout: TopicLayout, run_id: str, ids: list[str],
+                      at_source: int, echo: Callable[[str], None]) -> DemoSummary:
     deadline = time.monotonic() + WAIT_TIMEOUT_S
-    reasons: dict[int, str] = {}
+    parked: dict[int, str] = {}
     consumer = KafkaConsumer(layout.name("signals.rejected"),
                              bootstrap_servers=settings.kafka.bootstrap_servers,
                              auto_offset_reset="earliest", enable_auto_commit=False)
@@ -101,19 +173,20 @@ def _wait_for_results(settings: Settings, layout: TopicLayout, run_id: str, publ
                     for record in batch:
                         doc = json.loads(record.value)
                         if run_id in _original(doc):
-                            reasons[record.offset] = doc["reason"]
+                            parked[record.offset] = doc["reason"]
                 records, _, _ = driver.execute_query(
-                    "MATCH (s:Signal) WHERE s.signal_id STARTS WITH $run RETURN count(s) AS n",
-                    run=run_id, database_=settings.neo4j.database)
+                    "UNWIND $ids AS id MATCH (s:Signal {signal_id: id}) RETURN count(s) AS n",
+                    ids=ids, database_=settings.neo4j.database)
                 in_graph = int(records[0]["n"])
-                echo(f"  progress: {in_graph} in graph, {len(reasons)} rejected")
-                if in_graph + len(reasons) >= published:
-                    return DemoSummary(published, in_graph, len(reasons),
-                                       tuple(reasons.values()))
+                echo(f"  progress: {in_graph}/{len(ids)} signals in the graph, "
+                     f"{len(parked)}/2 broken records parked")
+                if in_graph >= len(ids) and len(parked) >= 2:
+                    return DemoSummary(len(ids), in_graph, at_source, len(parked),
+                                       tuple(parked.values()))
                 if time.monotonic() > deadline:
-                    raise DemoError(f"after {WAIT_TIMEOUT_S:.0f} s only {in_graph} signals "
-                                    f"reached the graph and {len(reasons)} were rejected, of "
-                                    f"{published} published; see var/log/worker.log and sink.log")
+                    raise DemoError(f"after {WAIT_TIMEOUT_S:.0f} s only {in_graph} of {len(ids)} "
+                                    f"signals reached the graph and {len(parked)} of 2 broken "
+                                    "records were parked; see var/log/worker.log and sink.log")
                 time.sleep(1.0)
     finally:
         consumer.close()

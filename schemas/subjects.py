@@ -45,16 +45,16 @@ def _no_markup(value: str) -> str:
     return value
 
 
-_NAME_PUNCTUATION = " '\u2019-."
+_NAME_PUNCTUATION = " '\u2019-./"
 
 
 def _person_name(value: str) -> str:
-    """A person's name: letters of any script, combining marks, spaces, apostrophes, hyphens
-    and dots ("Jansen-de Vries", "O'Brien", "J.", "Nguyễn", "Иванов")."""
+    """A person's name: letters of any script, combining marks, spaces, apostrophes, hyphens,
+    dots and slashes ("Jansen-de Vries", "O'Brien", "J.", "v/d Berg", "Nguyễn", "Иванов")."""
     bad = sorted({c for c in value if not (unicodedata.category(c)[0] in "LM" or c in _NAME_PUNCTUATION)})
     if bad:
-        raise ValueError(f"a name may only hold letters, spaces, apostrophes, hyphens and dots; "
-                         f"found {' '.join(repr(c) for c in bad)}")
+        raise ValueError("a name may only hold letters, spaces, apostrophes, hyphens, dots and "
+                         f"slashes; found {' '.join(repr(c) for c in bad)}")
     return value
 
 

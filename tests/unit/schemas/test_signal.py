@@ -75,6 +75,11 @@ def test_subject_rules(index: int, fields: dict[str, Any], expected: str) -> Non
     assert expected in _error(_with_subject(index, **fields))
 
 
+@pytest.mark.parametrize("family_name", ["Jansen-de Vries", "O'Brien", "V/D LAAN", "Nguyễn", "Иванов"])
+def test_names_as_people_write_them(family_name: str) -> None:
+    assert _load(_with_subject(0, family_name=family_name)).subjects[0].family_name == family_name  # type: ignore[union-attr]
+
+
 def test_foreign_address_skips_dutch_postcode_rules() -> None:
     signal = _load(_with_subject(1, address={"postcode": "SW1A 1AA", "city": "London",
                                              "country": "GB"}))

@@ -113,7 +113,7 @@ def worker(ctx: typer.Context) -> None:
 
 @app.command("sink")
 def sink(ctx: typer.Context) -> None:
-    """Write validated signals into the Neo4j graph until stopped (SIGTERM / Ctrl-C)."""
+    """Write resolved signals into the Neo4j graph until stopped (SIGTERM / Ctrl-C)."""
     import signal
     import threading
 
@@ -129,7 +129,7 @@ def sink(ctx: typer.Context) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     consumer = KafkaConsumer(
-        layout.name("signals.validated"), bootstrap_servers=settings.kafka.bootstrap_servers,
+        layout.name("signals.resolved"), bootstrap_servers=settings.kafka.bootstrap_servers,
         group_id=f"{settings.faust_app_id}-graph-sink", enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
@@ -296,6 +296,97 @@ def bench_publish(
     if json_out is not None:
         json_out.write_text(json.dumps({"signals": signals, "seed": seed, "results": rows},
                                        indent=2) + "\n")
+
+
+@app.command("resolve")
+def resolve(
+    kind: Annotated[str, typer.Option(help="person or business.")],
+    src: Annotated[Path, typer.Option("--in", exists=True, dir_okay=False,
+                                      help='JSON Lines {"record_id": ..., "<kind>": {...}}.')],
+    dst: Annotated[Path, typer.Option("--out", help='JSON Lines {"record_id", "entity_id"}.')],
+) -> None:
+    """Resolve subjects offline with the stream's resolver, one record at a time in file order."""
+    from streams.resolve.offline import resolve_file
+
+    if kind not in ("person", "business"):
+        typer.echo(f"error: --kind must be person or business, not {kind!r}", err=True)
+        raise typer.Exit(code=1)
+    try:
+        report = resolve_file(kind, src, dst)  # type: ignore[arg-type]
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{report.records} {kind} records -> {report.entities} entities in "
+               f"{report.seconds:.2f} s ({report.per_s:,.0f} records/s)", err=True)
+
+
+@app.command("judge")
+def judge(
+    ctx: typer.Context,
+    a: Annotated[str, typer.Argument(help="An entity id.")],
+    b: Annotated[str, typer.Argument(help="The other entity id.")],
+    verdict: Annotated[str, typer.Option(help="confirm (merge them) or reject (never merge).")],
+    analyst: Annotated[str, typer.Option(help="Who decides; kept in the decision log.")],
+) -> None:
+    """Record an analyst's judgement on a proposed link; the resolver honours it from then on."""
+    import json
+
+    from infra.topics import load_layout
+    from producers.publisher import Publisher
+
+    if verdict not in ("confirm", "reject"):
+        typer.echo(f"error: --verdict must be confirm or reject, not {verdict!r}", err=True)
+        raise typer.Exit(code=1)
+    settings = _settings(ctx)
+    topic = load_layout(prefix=settings.topic_prefix).name("resolver.judgements")
+    doc = {"a": a, "b": b, "verdict": verdict, "analyst": analyst}
+    try:
+        with Publisher(settings.kafka, client_id="ketenlink-judge") as publisher:
+            where = publisher.publish(topic, "|".join(sorted((a, b))).encode(),
+                                      json.dumps(doc).encode())
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"judgement recorded at {where.topic}[{where.partition}]@{where.offset}")
+
+
+@bench_app.command("resolve")
+def bench_resolve(
+    signals: Annotated[int, typer.Option(min=200, help="Generated partner records.")] = 20_000,
+    seed: Annotated[int, typer.Option()] = 7,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")
+                        ] = None,
+) -> None:
+    """Deduplication and entity resolution against the generator's ground truth: resends
+    suppressed, pairwise precision / recall / F1 for persons and businesses, records/s."""
+    import json
+    import tempfile
+
+    from streams.evaluate import run_resolve_bench
+
+    from producers.generate import generate as generate_files
+    from streams.dedupe_check import check_dedupe
+    from streams.resolve.offline import resolve_file
+
+    with tempfile.TemporaryDirectory(prefix="ketenlink-bench-") as tmp:
+        out = Path(tmp)
+        typer.echo(f"generating {signals} partner records (seed {seed}) ...")
+        generate_files(out, signals, seed)
+        dedupe = check_dedupe(out).to_json()
+        typer.echo(f"dedupe: {dedupe['signals']} signals, resends suppressed "
+                   f"{dedupe['resends_suppressed']:.2%}, revisions recognised "
+                   f"{dedupe['revisions_recognised']:.2%} ({dedupe['revisions_without_new_facts']} "
+                   f"revisions without new facts), originals kept {dedupe['originals_kept']:.2%}")
+        figures: dict[str, object] = {"signals": signals, "seed": seed, "dedupe": dedupe}
+        for kind in ("person", "business"):
+            result = run_resolve_bench(out, kind, resolve_file)
+            figures[kind] = result
+            typer.echo(f"{kind:<9} {result['records']:>7} records {result['records_per_s']:>9,.0f}/s"
+                       f"  precision {result['precision']:.4f}  recall {result['recall']:.4f}  "
+                       f"F1 {result['f1']:.4f}  strong-key violations "
+                       f"{result['strong_key_violations']}")
+    if json_out is not None:
+        json_out.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 @app.command("schema")

@@ -116,8 +116,34 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
          f"{out}/*.rejects.jsonl), {summary.rejected_in_stream} parked by the stream ==")
     for reason in summary.reasons:
         echo(f"  parked: {reason}")
+    _show_network(settings, unique, echo)
     echo("The stack keeps running: `ketenlink stack status`, `ketenlink stack down`.")
     return summary
+
+
+NETWORK = """
+UNWIND $ids AS id
+MATCH (s:Signal {signal_id: id})-[:MENTIONS]->(e)
+WITH labels(e)[0] AS kind, count(DISTINCT e) AS entities, count(*) AS mentions
+RETURN kind, entities, mentions ORDER BY mentions DESC
+"""
+CORROBORATED = """
+UNWIND $ids AS id
+MATCH (s:Signal {signal_id: id}) WHERE size(s.corroborated_by) > 0
+RETURN count(s) AS n
+"""
+
+
+def _show_network(settings: Settings, ids: list[str], echo: Callable[[str], None]) -> None:
+    """What resolution made of the mentions: entities per kind, and corroborated signals."""
+    with open_driver(settings.neo4j) as driver:
+        rows, _, _ = driver.execute_query(NETWORK, ids=ids, database_=settings.neo4j.database)
+        corroborated, _, _ = driver.execute_query(CORROBORATED, ids=ids,
+                                                  database_=settings.neo4j.database)
+    echo("== the network: mentions resolved to entities ==")
+    for row in rows:
+        echo(f"  {row['kind']:<12} {row['mentions']:>6} mentions -> {row['entities']:>6} entities")
+    echo(f"  {corroborated[0]['n']} signals are corroborated by another partner's signal")
 
 
 def _signal_ids(settings: Settings, partner: str, path: Path) -> Iterator[str]:

@@ -34,6 +34,14 @@ class ServiceProcess:
     def returncode(self) -> int | None:
         return None if self._proc is None else self._proc.poll()
 
+    def kill(self) -> int | None:
+        """SIGKILL, as a crash would: no shutdown code runs; return the exit code."""
+        if self._proc is None:
+            return None
+        if self._proc.poll() is None:
+            self._proc.kill()
+        return self._proc.wait()
+
     def stop(self) -> int | None:
         """Stop the process; return its exit code."""
         if self._proc is None:

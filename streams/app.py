@@ -1,29 +1,57 @@
-"""The faust application: built from settings, with every agent wired here in one place."""
+"""The faust application: built from settings, with every agent and table wired here in one place.
+
+Two stages:
+
+- ``intake`` reads every partner's inbound topic (3 partitions each, any number of workers):
+  Signal v1 validation → ``signals.normalised`` keyed ``partner/partner_ref``, or the reason to
+  ``signals.rejected``.
+- ``resolve`` reads ``signals.normalised`` and ``resolver.judgements`` (one partition each, so one
+  total order and one active worker; another worker is a hot standby that keeps the tables'
+  changelogs replicated and takes over on a rebalance): deduplication, entity resolution and
+  analyst judgements → ``signals.resolved`` and ``entities.merges``. Its state lives only in the
+  tables ``signals`` and ``resolver`` (memory store, changelog-backed, recovered on start).
+
+An unexpected exception ends the process at once (exit code 70) with the record's coordinates
+in the log, before faust could ack and commit the record: it is processed again after restart.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import faust
 import mode
 import structlog
 
-from infra.topics import TopicLayout
+from infra.topics import TopicLayout, TopicSpec
 from ketenlink.settings import Settings
+from schemas.signal import Signal
+from streams import gap_guard
 from streams.exceptions import RecordRejected
 from streams.intake import Source, accept, rejection
+from streams.pipeline import apply_judgement, process
+from streams.resolve import Resolver
 
 log = structlog.get_logger(__name__)
 
-INBOUND_PREFIX = "signals.in."
+TABLES = ("signals", "resolver")
+CRASH_EXIT_CODE = 70  # EX_SOFTWARE
+
+
+def changelog_topics(app_id: str) -> list[TopicSpec]:
+    """The compacted changelog topics of the tables, one partition like their source."""
+    return [TopicSpec(name=f"{app_id}-{table}-changelog", partitions=1, cleanup_policy="compact",
+                      key="table key", description=f"Changelog of the faust table {table!r}.")
+            for table in TABLES]
 
 
 def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
-    """A faust app whose agents read every partner's inbound topic.
-
-    Agents run under ``mode.CrashingSupervisor``: an unexpected exception stops the
-    worker loudly instead of faust's default of logging, acking and restarting the agent.
-    """
+    """A faust app with the intake and resolve agents and their tables."""
     datadir = Path(settings.var_dir, "faust").resolve()
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
@@ -33,23 +61,30 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
         datadir=str(datadir / settings.faust_app_id),
         topic_replication_factor=1,
         topic_disable_leader=True,
-        topic_allow_declare=False,  # topics come from infra/topics.yaml
+        topic_allow_declare=False,  # topics come from infra/topics.yaml and changelog_topics()
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # a crashed worker's partitions move to a standby after 10 s instead of faust's 60 s
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
         agent_supervisor=mode.CrashingSupervisor,
         web_enabled=False,
     )
+    gap_guard.install(compacted_topics={layout.name("resolver.judgements")})
     _wire_intake(app, layout)
+    _wire_resolve(app, layout)
     return app
 
 
+def _raw_topic(app: faust.App, *names: str) -> faust.TopicT:
+    return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw",
+                     value_serializer="raw")
+
+
 def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
-    inbound = app.topic(*layout.inbound(), key_type=bytes, value_type=bytes,
-                        key_serializer="raw", value_serializer="raw")
-    validated = app.topic(layout.name("signals.validated"), key_type=bytes, value_type=bytes,
-                          key_serializer="raw", value_serializer="raw")
-    rejected = app.topic(layout.name("signals.rejected"), key_type=bytes, value_type=bytes,
-                         key_serializer="raw", value_serializer="raw")
+    inbound = _raw_topic(app, *layout.inbound())
+    normalised = _raw_topic(app, layout.name("signals.normalised"))
+    rejected = _raw_topic(app, layout.name("signals.rejected"))
     partner_of = {layout.name("signals.in.{partner}", p): p for p in layout.partners}
 
     @app.agent(inbound, name="intake")
@@ -62,9 +97,77 @@ def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
             try:
                 accepted = accept(raw, source)
             except RecordRejected as exc:
-                await rejected.send(key=message.topic.encode(),
-                                    value=rejection(raw, exc, partner))
+                await rejected.send(key=message.topic.encode(), value=rejection(raw, exc, partner))
                 log.info("intake.rejected", partner=partner, topic=message.topic,
                          partition=message.partition, offset=message.offset, reason=exc.reason)
                 continue
-            await validated.send(key=accepted.key, value=accepted.value)
+            except Exception as exc:  # anything else is a bug: stop, do not ack
+                _die(exc, message.topic, message.partition, message.offset)
+            await normalised.send(key=accepted.key, value=accepted.value)
+
+
+def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
+    normalised_name = layout.name("signals.normalised")
+    judgements_name = layout.name("resolver.judgements")
+    source = _raw_topic(app, normalised_name, judgements_name)
+    resolved = _raw_topic(app, layout.name("signals.resolved"))
+    merges = _raw_topic(app, layout.name("entities.merges"))
+    rejected = _raw_topic(app, layout.name("signals.rejected"))
+    # str keys and untyped values: faust serialises both as JSON
+    signals_table = app.Table("signals", partitions=1, key_type=str)
+    resolver_table = app.Table("resolver", partitions=1, key_type=str)
+
+    async def send_json(topic: faust.TopicT, key: str, value: dict[str, Any]) -> None:
+        await topic.send(key=key.encode(), value=_dumps(value))
+
+    @app.agent(source, name="resolve")
+    async def resolve(stream: faust.StreamT[bytes]) -> None:
+        resolver = Resolver(resolver_table)
+        async for event in stream.events():
+            message = event.message
+            try:
+                if message.topic == judgements_name:
+                    try:
+                        done = apply_judgement(json.loads(event.value or b"null"), signals_table,
+                                               resolver)
+                    except ValueError as exc:  # includes JSONDecodeError
+                        error = RecordRejected(f"judgement refused: {exc}", topic=message.topic,
+                                               partition=message.partition, offset=message.offset)
+                        await rejected.send(key=message.topic.encode(),
+                                            value=rejection(event.value, error, "analyst"))
+                        continue
+                    for merge in done:
+                        await send_json(merges, merge.into, _merge_doc(merge))
+                    continue
+                doc = json.loads(event.value or b"null")
+                signal = Signal.model_validate_json(json.dumps(doc["signal"]))
+                outcome = process(signal, doc["source"], signals_table, resolver)
+                for merge in outcome.merges:
+                    await send_json(merges, merge.into, _merge_doc(merge))
+                if outcome.resolved is not None:
+                    await send_json(resolved, outcome.dedup.signal_id, outcome.resolved)
+                elif not outcome.dedup.replayed:
+                    log.info("dedupe.suppressed", signal_id=outcome.dedup.signal_id,
+                             duplicate_of=outcome.dedup.duplicate_of)
+            except Exception as exc:  # a bug or a broken invariant: stop, do not ack
+                _die(exc, message.topic, message.partition, message.offset)
+
+
+def _merge_doc(merge: Any) -> dict[str, Any]:
+    return {"merged": merge.merged, "into": merge.into, "reason": merge.reason,
+            "record_id": merge.record_id}
+
+
+def _dumps(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _die(exc: BaseException, topic: str, partition: int, offset: int,
+         exit_: Callable[[int], NoReturn] = os._exit) -> NoReturn:
+    """Log the failure with the record's coordinates and end the process without faust's
+    shutdown, which would ack the record and commit its offset: after a restart it comes again."""
+    log.critical("worker.crashed", topic=topic, partition=partition, offset=offset,
+                 error=repr(exc), exc_info=exc)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    exit_(CRASH_EXIT_CODE)

@@ -1,7 +1,9 @@
-"""Intake: the first, pure step on a raw partner record — well-formed, and from the right partner?
+"""Intake: the first, pure step on a raw partner record — is it a Signal v1 from the right partner?
 
-Full schema validation (Signal v1) and normalisation build on this; the rule here is only that
-every record is either passed on or parked with its reason, never dropped.
+Every record is either passed on (validated and normalised by the contract, with where it came
+from) or parked with its reason, never dropped. The contract's validators normalise what they
+check: postcodes to ``1234 AB``, phones to E.164, IBANs, KvK numbers and plates to their compact
+forms; names keep the partner's spelling (the resolver compares normalised forms).
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from schemas.errors import describe
+from schemas.signal import Signal
 from streams.exceptions import RecordRejected
 
 
@@ -27,18 +33,18 @@ class Source:
 
 @dataclass(frozen=True)
 class Accepted:
-    """A well-formed record, keyed by its signal id for the next stage."""
+    """A valid signal for the next stage, keyed by its idempotency key ``partner/partner_ref``."""
 
     key: bytes
     value: bytes
+    signal: Signal
 
 
 def accept(raw: bytes | None, source: Source) -> Accepted:
-    """Parse a raw record; raise ``RecordRejected`` naming what is wrong.
+    """Parse and validate a raw record; raise ``RecordRejected`` naming what is wrong.
 
-    A record is accepted when it is a UTF-8 JSON object with a non-empty string
-    ``signal_id`` and a ``partner`` equal to the partner that owns the topic — a
-    partner can only publish as itself.
+    A record is accepted when it is a UTF-8 JSON object whose ``partner`` is the partner that
+    owns the topic (a partner can only publish as itself) and that satisfies Signal v1.
     """
     def reject(reason: str) -> RecordRejected:
         return RecordRejected(reason, topic=source.topic, partition=source.partition,
@@ -52,17 +58,24 @@ def accept(raw: bytes | None, source: Source) -> Accepted:
         raise reject(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise reject(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise reject("not JSON: nested too deeply") from exc
     if not isinstance(doc, dict):
         raise reject(f"expected a JSON object, got {type(doc).__name__}")
-    signal_id = doc.get("signal_id")
-    if not isinstance(signal_id, str) or not signal_id.strip():
-        raise reject("field 'signal_id' is missing or not a non-empty string")
     partner = doc.get("partner")
     if partner != source.partner:
         raise reject(f"field 'partner' is {partner!r} but topic {source.topic} belongs to "
                      f"partner {source.partner!r}")
-    value = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return Accepted(key=signal_id.encode(), value=value.encode())
+    try:
+        signal = Signal.model_validate_json(raw)
+    except ValidationError as exc:
+        raise reject(f"not a valid Signal v1: {describe(exc)}") from exc
+    value = json.dumps({"source": {"topic": source.topic, "partition": source.partition,
+                                   "offset": source.offset},
+                        "signal": signal.model_dump(mode="json")},
+                       ensure_ascii=False, separators=(",", ":"))
+    return Accepted(key=f"{signal.partner}/{signal.partner_ref}".encode(), value=value.encode(),
+                    signal=signal)
 
 
 def rejection(raw: bytes | None, error: RecordRejected, partner: str) -> bytes:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from faust.worker import Worker
+from kafka import KafkaAdminClient
 
-from infra.topics import load_layout
+from infra.topics import apply_topics, load_layout
 from ketenlink.settings import Settings
-from streams.app import create_app
+from streams.app import changelog_topics, create_app
 
 
 def run_worker(settings: Settings) -> None:
-    """Start the faust worker in the foreground; returns when it is stopped (SIGTERM / SIGINT)."""
+    """Create the tables' changelog topics if missing, then run the faust worker in the
+    foreground; returns when it is stopped (SIGTERM / SIGINT)."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers,
+                             client_id="ketenlink-worker-setup")
+    try:
+        apply_topics(admin, changelog_topics(settings.faust_app_id))
+    finally:
+        admin.close()
     app = create_app(settings, load_layout(prefix=settings.topic_prefix))
     worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
                     override_logging=False)

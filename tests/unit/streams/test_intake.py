@@ -5,16 +5,26 @@ import json
 
 import pytest
 
+from schemas.signal import signal_id_for
 from streams.exceptions import RecordRejected
 from streams.intake import Source, accept, rejection
+from tests.unit.schemas.signals import valid_doc
 
 SOURCE = Source(topic="signals.in.kvk", partition=2, offset=41, partner="kvk")
 
 
-def test_well_formed_record_is_keyed_by_signal_id() -> None:
-    accepted = accept(b'{"signal_id": "s-1", "partner": "kvk", "x": "\xc3\xa9"}', SOURCE)
-    assert accepted.key == b"s-1"
-    assert json.loads(accepted.value) == {"signal_id": "s-1", "partner": "kvk", "x": "é"}
+def _raw(**overrides: object) -> bytes:
+    return json.dumps(valid_doc(partner="kvk", **overrides)).encode()
+
+
+def test_valid_signal_is_normalised_keyed_and_sourced() -> None:
+    accepted = accept(_raw(), SOURCE)
+    assert accepted.key == b"kvk/RIEC-ZWB-2026-0142"
+    doc = json.loads(accepted.value)
+    assert doc["source"] == {"topic": "signals.in.kvk", "partition": 2, "offset": 41}
+    assert doc["signal"]["signal_id"] == signal_id_for("kvk", "RIEC-ZWB-2026-0142")
+    assert doc["signal"]["subjects"][1]["address"]["postcode"] == "4811 AB"
+    assert doc["signal"]["subjects"][2]["number"] == "+31612345678"
 
 
 @pytest.mark.parametrize(("raw", "reason"), [
@@ -23,9 +33,12 @@ def test_well_formed_record_is_keyed_by_signal_id() -> None:
     (b"\xff\xfe", "not UTF-8"),
     (b"{oops", "not JSON"),
     (b"[1, 2]", "expected a JSON object, got list"),
-    (b'{"partner": "kvk"}', "'signal_id' is missing"),
-    (b'{"signal_id": "  ", "partner": "kvk"}', "'signal_id' is missing"),
+    (b"[" * 100_000, "not JSON"),
     (b'{"signal_id": "s", "partner": "riec"}', "belongs to partner 'kvk'"),
+    (_raw(severity="extreme"), "not a valid Signal v1: severity:"),
+    (_raw(signal_id="s-1"), "signal_id must be uuid5"),
+    (_raw(subjects=[{"type": "phone", "ref": "t1", "role": "instrument", "number": "12"}],
+          relations=[]), "subjects.0.phone.number"),
 ])
 def test_bad_records_are_rejected_with_a_reason(raw: bytes | None, reason: str) -> None:
     with pytest.raises(RecordRejected) as caught:

@@ -1,0 +1,99 @@
+"""Deduplication of validated signals: new, revision, resend, or a replay after a crash.
+
+Pure apart from the ``store`` (a faust table in the worker, a dict in tests). Rules, per partner:
+
+- **new**: the idempotency key ``partner/partner_ref`` and the content fingerprint are unseen;
+  revision 1.
+- **revision**: the key was seen with other content — an edited resubmission. Same signal id,
+  revision n+1; never a second signal.
+- **resend**: the key was seen with this exact content (any earlier revision, so a late resend
+  of an old version does not revert the signal), or this partner sent the same content under
+  another reference. Suppressed and counted.
+- **replay**: the very same inbound record (topic, partition, offset) again — the worker crashed
+  after processing it and before committing the offset. The stored verdict is returned, so the
+  outcome is the one of the first time.
+
+The same facts from *different* partners are never duplicates: they stay separate signals and
+count as corroboration (``streams/pipeline.py``).
+
+Store keys: ``k:<partner>/<ref>`` (fingerprints seen, latest revision), ``f:<partner>/<fingerprint>``
+(the reference that first had this content), ``s:<topic>/<partition>/<offset>`` (the verdict,
+compact: ``[verdict, revision, duplicate_of]``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from schemas.signal import Signal
+
+_NOT_CONTENT = {"signal_id", "partner_ref", "reported_at"}
+"""Left out of the fingerprint: identity and the moment of sending, not the facts."""
+
+
+class Verdict(StrEnum):
+    NEW = "new"
+    REVISION = "revision"
+    RESEND = "resend"
+
+
+@dataclass(frozen=True)
+class Deduplicated:
+    """The verdict on one signal; ``replayed`` when the same inbound record came again."""
+
+    verdict: Verdict
+    signal_id: str
+    revision: int
+    fingerprint: str
+    duplicate_of: str | None = None
+    """For a resend: the ``partner/ref`` whose content it repeats."""
+    replayed: bool = False
+
+    @property
+    def suppressed(self) -> bool:
+        return self.verdict is Verdict.RESEND
+
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.verdict.value, "signal_id": self.signal_id,
+                "revision": self.revision, "fingerprint": self.fingerprint,
+                "duplicate_of": self.duplicate_of}
+
+
+def fingerprint(signal: Signal) -> str:
+    """SHA-256 of the signal's facts in canonical JSON (keys sorted, identity left out)."""
+    facts = signal.model_dump(mode="json", exclude=_NOT_CONTENT)
+    canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def deduplicate(store: MutableMapping[str, Any], signal: Signal, source: str) -> Deduplicated:
+    """Classify ``signal`` read from inbound record ``source`` (``topic/partition/offset``) and
+    record the verdict in ``store``."""
+    signal_id = str(signal.signal_id)
+    fp = fingerprint(signal)
+    seen = store.get(f"s:{source}")
+    if seen is not None:
+        verdict, revision, duplicate_of = seen
+        return Deduplicated(Verdict(verdict), signal_id, revision, fp, duplicate_of, replayed=True)
+    key = f"{signal.partner}/{signal.partner_ref}"
+    history = store.get(f"k:{key}")
+    first_with_content = store.get(f"f:{signal.partner}/{fp}")
+    if history is not None and fp in history["fingerprints"]:
+        result = Deduplicated(Verdict.RESEND, signal_id, history["revision"], fp, key)
+    elif first_with_content is not None and first_with_content != key:
+        result = Deduplicated(Verdict.RESEND, signal_id, 0, fp, first_with_content)
+    else:
+        revision = 1 if history is None else history["revision"] + 1
+        fingerprints = [fp] if history is None else [*history["fingerprints"], fp]
+        store[f"k:{key}"] = {"revision": revision, "fingerprints": fingerprints}
+        if first_with_content is None:
+            store[f"f:{signal.partner}/{fp}"] = key
+        result = Deduplicated(Verdict.NEW if revision == 1 else Verdict.REVISION, signal_id,
+                              revision, fp)
+    store[f"s:{source}"] = [result.verdict.value, result.revision, result.duplicate_of]
+    return result

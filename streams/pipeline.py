@@ -1,0 +1,131 @@
+"""One validated signal through deduplication and entity resolution, into a resolved record.
+
+Pure apart from the two stores (faust tables in the worker, dicts in tests) and the resolver
+that owns the second. The worker calls ``process`` for every record of ``signals.normalised`` and
+``apply_judgement`` for every analyst decision, in one total order.
+
+Store keys (the ``signals`` store; the resolver keeps its own): those of ``streams.dedupe``,
+``p:<entity id>`` (partners whose signals mention the entity: corroboration) and
+``c:<partner>/<verdict>`` (counters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from schemas.signal import Signal
+from streams.dedupe import Deduplicated, Verdict, deduplicate
+from streams.resolve import Merge, Resolution, Resolver
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one signal produced: the verdict, the ``signals.resolved`` value (None when
+    suppressed) and the merge events."""
+
+    dedup: Deduplicated
+    resolved: dict[str, Any] | None
+    merges: tuple[Merge, ...]
+
+
+def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, Any],
+            resolver: Resolver) -> Outcome:
+    """Deduplicate ``signal`` (read from inbound record ``source``), resolve its subjects, and
+    build the resolved record. A replay gives the same record again."""
+    source_id = f"{source['topic']}/{source['partition']}/{source['offset']}"
+    dedup = deduplicate(store, signal, source_id)
+    if not dedup.replayed:
+        _count(store, f"c:{signal.partner}/{dedup.verdict.value}")
+    if dedup.suppressed:
+        return Outcome(dedup, None, ())
+    resolutions = [resolver.resolve(f"{dedup.signal_id}/{dedup.revision}/{s.ref}", s)
+                   for s in signal.subjects]
+    merges = tuple(m for r in resolutions for m in r.merges)
+    for merge in merges:
+        _absorb(store, merge)
+    entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
+                                                                     resolutions, strict=True)}
+    corroborated_by = _corroborate(store, signal.partner, entity_of.values())
+    resolved = {
+        "signal_id": dedup.signal_id,
+        "revision": dedup.revision,
+        "verdict": dedup.verdict.value,
+        "fingerprint": dedup.fingerprint,
+        "partner": signal.partner,
+        "source": source,
+        "signal": signal.model_dump(mode="json"),
+        "entities": [_entity(s.ref, s.type, s.role, entity_of[s.ref], r)
+                     for s, r in zip(signal.subjects, resolutions, strict=True)],
+        "links": [{"source": entity_of[rel.source], "type": rel.type,
+                   "target": entity_of[rel.target], "source_ref": rel.source,
+                   "target_ref": rel.target} for rel in signal.relations],
+        "review": [{"ref": s.ref, "entity_id": c.entity_id, "candidate": c.candidate,
+                    "score": c.score}
+                   for s, r in zip(signal.subjects, resolutions, strict=True) for c in r.review],
+        "merges": [_merge_json(m) for m in merges],
+        "corroborated_by": corroborated_by,
+    }
+    return Outcome(dedup, resolved, merges)
+
+
+def apply_judgement(doc: Any, store: MutableMapping[str, Any], resolver: Resolver
+                    ) -> tuple[Merge, ...]:
+    """An analyst's decision ``{"a", "b", "verdict": "confirm"|"reject", "analyst"}``; the
+    merges it causes. Raises ``ValueError`` naming what is wrong with the document."""
+    if not isinstance(doc, dict):
+        raise ValueError("a judgement is a JSON object")
+    missing = [k for k in ("a", "b", "verdict", "analyst") if not isinstance(doc.get(k), str)]
+    if missing:
+        raise ValueError(f"judgement field(s) missing or not text: {', '.join(missing)}")
+    verdict: Literal["confirm", "reject"]
+    if doc["verdict"] == "confirm":
+        verdict = "confirm"
+    elif doc["verdict"] == "reject":
+        verdict = "reject"
+    else:
+        raise ValueError(f"judgement verdict must be 'confirm' or 'reject', not {doc['verdict']!r}")
+    merges = resolver.judge(doc["a"], doc["b"], verdict, doc["analyst"])
+    for merge in merges:
+        _absorb(store, merge)
+    return merges
+
+
+def counts(store: MutableMapping[str, Any], partners: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Per partner: how many signals were new, revisions and suppressed resends."""
+    return {p: {v.value: int(store.get(f"c:{p}/{v.value}", 0)) for v in Verdict} for p in partners}
+
+
+def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> dict[str, Any]:
+    return {"ref": ref, "type": kind, "role": role, "entity_id": entity_id, "method": r.method,
+            "matched_on": r.matched_on, "score": r.score}
+
+
+def _merge_json(merge: Merge) -> dict[str, Any]:
+    return {"merged": merge.merged, "into": merge.into, "reason": merge.reason,
+            "record_id": merge.record_id}
+
+
+def _count(store: MutableMapping[str, Any], key: str) -> None:
+    store[key] = int(store.get(key, 0)) + 1
+
+
+def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
+    """The survivor of a merge inherits the partners of the merged entity."""
+    merged = store.get(f"p:{merge.merged}")
+    if merged:
+        into = store.get(f"p:{merge.into}") or []
+        store[f"p:{merge.into}"] = sorted({*into, *merged})
+
+
+def _corroborate(store: MutableMapping[str, Any], partner: str, entities: Iterable[str]
+                 ) -> list[str]:
+    """The other partners that mentioned any of ``entities`` before; records this partner."""
+    others: set[str] = set()
+    for entity_id in dict.fromkeys(entities):
+        partners = store.get(f"p:{entity_id}") or []
+        others.update(p for p in partners if p != partner)
+        if partner not in partners:
+            store[f"p:{entity_id}"] = sorted({*partners, partner})
+    return sorted(others)

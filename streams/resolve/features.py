@@ -1,0 +1,178 @@
+"""What a subject contributes to resolution: its strong keys, its profile fragment (the values
+scoring compares) and its blocking keys. Pure functions of the subject."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.subjects import (
+    Address,
+    BankAccount,
+    Business,
+    Email,
+    Location,
+    Person,
+    Phone,
+    Subject,
+    Vehicle,
+    Website,
+)
+from streams.resolve import names
+from streams.resolve.names import fold, phonetic
+
+ID_PREFIX = {"person": "P-", "business": "B-", "location": "L-", "phone": "T-", "email": "E-",
+             "bank_account": "A-", "vehicle": "V-", "website": "W-"}
+"""Entity id prefix per subject type."""
+
+_COMPACT = re.compile(r"[\s\-./]+")
+
+
+@dataclass(frozen=True)
+class Features:
+    """One subject, ready for resolution."""
+
+    kind: str
+    strong: tuple[tuple[str, str], ...]
+    """(matched_on label, key) in order of trust, e.g. ('bsn-pseudonym', 'bsn-pseudonym:ps1:..')."""
+    fragment: dict[str, Any] = field(default_factory=dict)
+    """Values scoring compares, in the stored profile format (lists of JSON scalars)."""
+    index: tuple[str, ...] = ()
+    """Blocking keys the resulting entity is filed under."""
+    query: tuple[str, ...] = ()
+    """Blocking keys searched for candidates (``index`` plus swapped-name keys)."""
+    fallback: tuple[str, ...] = ()
+    """Blocking keys searched only when ``query`` finds no candidate (trade-name words)."""
+
+
+def entity_id(kind: str, record_id: str) -> str:
+    """The stable id of the entity first seen in ``record_id``."""
+    digest = hashlib.sha256(f"{kind}\x1f{record_id}".encode()).hexdigest()[:16]
+    return ID_PREFIX.get(kind, "X-") + digest
+
+
+def address_key(address: Address) -> tuple[str, str]:
+    """(label, key) of an address: Dutch postcode + number + addition, or every normalised part
+    (foreign addresses, Dutch ones without postcode or number)."""
+    addition = _COMPACT.sub("", address.house_number_addition or "").upper()
+    if address.country == "NL" and address.postcode and address.house_number:
+        return "postcode+number", f"NL|{address.postcode.replace(' ', '')}|{address.house_number}|{addition}"
+    parts = (address.country, _COMPACT.sub("", address.postcode or "").upper(), fold(address.city or ""),
+             fold(address.street or ""), str(address.house_number or ""), addition)
+    return "address", "|".join(parts)
+
+
+def of(subject: Subject) -> Features:
+    """The features of any subject type."""
+    if isinstance(subject, Person):
+        return _person(subject)
+    if isinstance(subject, Business):
+        return _business(subject)
+    if isinstance(subject, Location):
+        label, key = address_key(subject.address)
+        return Features("location", ((label, key),))
+    if isinstance(subject, Phone):
+        return Features("phone", (("e164", subject.number),))
+    if isinstance(subject, Email):
+        return Features("email", (("email", subject.address.strip().lower()),))
+    if isinstance(subject, BankAccount):
+        return Features("bank_account", (("iban", subject.iban),))
+    if isinstance(subject, Vehicle):
+        return Features("vehicle", (("plate", f"{subject.country}|{subject.plate}"),))
+    if isinstance(subject, Website):
+        return Features("website", (("url", website_key(subject)),))
+    raise TypeError(f"not a subject: {type(subject).__name__}")  # pragma: no cover
+
+
+def website_key(site: Website) -> str:
+    """Host without 'www.' plus path without trailing slash, lower case; scheme, query and
+    fragment dropped."""
+    host = (site.url.host or "").lower().removeprefix("www.")
+    return f"{host}{(site.url.path or '').rstrip('/').lower()}"
+
+
+def _person(p: Person) -> Features:
+    strong = tuple((i.scheme.value, f"{i.scheme.value}:{_COMPACT.sub('', i.value).upper()}"
+                    if i.scheme.value in ("passport", "id-card", "v-number")
+                    else f"{i.scheme.value}:{i.value}")
+                   for i in p.identifiers)
+    fam = names.family(p.name_prefix, p.family_name)
+    giv = names.given(p.given_name)
+    frag: dict[str, Any] = {}
+    if giv:
+        frag["g"] = [" ".join(giv)]
+    if fam.core:
+        frag["f"] = [fam.core]
+    if p.birth_date:
+        frag["d"] = [p.birth_date.isoformat()]
+    if p.nationality:
+        frag["n"] = [p.nationality]
+    if p.address:
+        frag["a"] = [address_key(p.address)[1]]
+    if strong:
+        ids: dict[str, list[str]] = {}
+        for scheme, key in strong:
+            ids.setdefault(scheme, []).append(key.split(":", 1)[1])
+        frag["i"] = ids
+    index = person_blocks(frag)
+    query = index + _swapped_blocks(giv, fam.parts, p.birth_date.year if p.birth_date else None)
+    return Features("person", tuple(dict.fromkeys(strong)), frag, index, tuple(dict.fromkeys(query)))
+
+
+def person_blocks(frag: dict[str, Any]) -> tuple[str, ...]:
+    """Blocking keys of a person's values: birth date; sound of a family-name part + birth year;
+    first initial + sound of a family-name part."""
+    keys: list[str] = []
+    dobs: list[str] = frag.get("d", [])
+    keys.extend(f"d|{d}" for d in dobs)
+    parts = [part for core in frag.get("f", []) for part in core.split()]
+    initials = sorted({g[0] for g in frag.get("g", []) if g})
+    for part in dict.fromkeys(parts):
+        sound = phonetic(part)
+        keys.extend(f"y|{d[:4]}|{sound}" for d in dobs)
+        keys.extend(f"n|{i}|{sound}" for i in initials)
+    return tuple(dict.fromkeys(keys))
+
+
+def _swapped_blocks(giv: tuple[str, ...], parts: tuple[str, ...], year: int | None) -> tuple[str, ...]:
+    """Keys under which the person is found when another partner swapped given and family name
+    (Chinese and Vietnamese names are written family name first)."""
+    if not giv or not parts:
+        return ()
+    sound = phonetic(giv[0])
+    keys = [f"n|{parts[0][0]}|{sound}"]
+    if year is not None:
+        keys.append(f"y|{year}|{sound}")
+    return tuple(keys)
+
+
+def _business(b: Business) -> Features:
+    name = names.trade_name(b.trade_name)
+    strong: tuple[tuple[str, str], ...] = ()
+    if b.kvk_number:
+        strong = (("kvk+name" if name else "kvk", f"kvk:{b.kvk_number}|{name}"),)
+    frag: dict[str, Any] = {}
+    if name:
+        frag["nm"] = [name]
+    if b.kvk_number:
+        frag["kvk"] = [b.kvk_number]
+    if b.sbi_code:
+        frag["sbi"] = [b.sbi_code]
+    if b.address:
+        frag["a"] = [address_key(b.address)[1]]
+    index = business_blocks(frag)
+    words = tuple(k for k in index if k.startswith("w|"))
+    return Features("business", strong, frag, index, tuple(k for k in index if k not in words), words)
+
+
+def business_blocks(frag: dict[str, Any]) -> tuple[str, ...]:
+    """Blocking keys of a business: KvK number; the whole trade name; each trade-name word
+    (common words fill their block and drop out); address."""
+    keys = [f"k|{k}" for k in frag.get("kvk", [])]
+    for name in frag.get("nm", []):
+        keys.append(f"t|{name}")
+        keys.extend(f"w|{w}" for w in name.split() if len(w) > 1)
+    keys.extend(f"a|{a}" for a in frag.get("a", []))
+    return tuple(dict.fromkeys(keys))

@@ -1,0 +1,121 @@
+"""The resolver's store: typed reads and writes of its keys (see the package docstring).
+
+Values are JSON (dicts, lists, strings, numbers); a value read is never changed in place: it is
+copied, changed and written back, so a faust table sees every change as one changelog write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableMapping
+from typing import Any
+
+LIST_FIELDS = ("g", "f", "d", "n", "a", "nm", "kvk", "sbi", "x")
+"""Profile fields that hold lists of values."""
+
+
+class State:
+    """Reads and writes of one store; holds no data of its own."""
+
+    def __init__(self, store: MutableMapping[str, Any]) -> None:
+        self.store = store
+
+    # -- records -----------------------------------------------------------------------------
+    def record(self, record_id: str) -> dict[str, Any] | None:
+        value = self.store.get(f"r:{record_id}")
+        return dict(value) if value is not None else None
+
+    def put_record(self, record_id: str, value: dict[str, Any]) -> None:
+        self.store[f"r:{record_id}"] = value
+
+    # -- entities ----------------------------------------------------------------------------
+    def current(self, entity_id: str) -> str:
+        """Follow merge redirects to the surviving entity."""
+        seen = 0
+        while (nxt := self.store.get(f"m:{entity_id}")) is not None and seen < 10_000:
+            entity_id, seen = nxt, seen + 1
+        return entity_id
+
+    def profile(self, entity_id: str) -> dict[str, Any] | None:
+        value = self.store.get(f"e:{entity_id}")
+        return value if isinstance(value, dict) else None
+
+    def put_profile(self, entity_id: str, profile: dict[str, Any]) -> None:
+        self.store[f"e:{entity_id}"] = profile
+
+    def redirect(self, merged: str, into: str) -> None:
+        self.store[f"m:{merged}"] = into
+        del self.store[f"e:{merged}"]
+
+    def next_ordinal(self) -> int:
+        """Creation order of entities: older entities survive merges."""
+        n = int(self.store.get("n:entities", 0)) + 1
+        self.store["n:entities"] = n
+        return n
+
+    # -- strong keys -------------------------------------------------------------------------
+    def strong(self, kind: str, key: str) -> str | None:
+        value = self.store.get(f"k:{kind}:{key}")
+        return self.current(value) if value is not None else None
+
+    def put_strong(self, kind: str, key: str, entity_id: str) -> None:
+        self.store[f"k:{kind}:{key}"] = entity_id
+
+    # -- blocks ------------------------------------------------------------------------------
+    def block(self, kind: str, key: str, cap: int) -> list[str]:
+        """Entity ids filed under a blocking key; [] for a generic (full) block."""
+        value = self.store.get(f"b:{kind}:{key}")
+        if not value or len(value) >= cap:
+            return []
+        return list(value)
+
+    def file(self, kind: str, keys: Iterable[str], entity_id: str, cap: int) -> None:
+        """File an entity under blocking keys; a full block stays as it is."""
+        for key in keys:
+            value = self.store.get(f"b:{kind}:{key}") or []
+            if len(value) < cap and entity_id not in value:
+                self.store[f"b:{kind}:{key}"] = [*value, entity_id]
+
+    # -- generic values ----------------------------------------------------------------------
+    def holders(self, kind: str, value: str) -> list[str]:
+        return list(self.store.get(f"g:{kind}:{value}") or [])
+
+    def count_holder(self, kind: str, value: str, entity_id: str, limit: int) -> None:
+        """Count ``entity_id`` among the holders of ``value``, up to ``limit + 1`` holders."""
+        holders = self.store.get(f"g:{kind}:{value}") or []
+        if len(holders) <= limit and entity_id not in holders:
+            self.store[f"g:{kind}:{value}"] = [*holders, entity_id]
+
+    # -- judgements --------------------------------------------------------------------------
+    def judgements(self, a: str, b: str) -> list[dict[str, Any]]:
+        return list(self.store.get(f"j:{pair_key(a, b)}") or [])
+
+    def log_judgement(self, a: str, b: str, entry: dict[str, Any]) -> None:
+        self.store[f"j:{pair_key(a, b)}"] = [*self.judgements(a, b), entry]
+
+
+def pair_key(a: str, b: str) -> str:
+    """The two ids in normalised order."""
+    x, y = sorted((a, b))
+    return f"{x}|{y}"
+
+
+def merged(profile: dict[str, Any], extra: dict[str, Any], cap: int) -> dict[str, Any]:
+    """A new profile with the values of ``extra`` added (at most ``cap`` per field; the rejected
+    list ``x`` is not capped)."""
+    out = dict(profile)
+    for field in LIST_FIELDS:
+        add = extra.get(field)
+        if not add:
+            continue
+        have = list(out.get(field, ()))
+        for value in add:
+            if value not in have and (field == "x" or len(have) < cap):
+                have.append(value)
+        out[field] = have
+    if extra.get("i"):
+        ids = {scheme: list(values) for scheme, values in (out.get("i") or {}).items()}
+        for scheme, values in extra["i"].items():
+            have = ids.setdefault(scheme, [])
+            have.extend(v for v in values if v not in have)
+        out["i"] = ids
+    return out

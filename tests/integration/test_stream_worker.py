@@ -1,0 +1,216 @@
+"""The faust worker as a real process on the real broker: validation, deduplication, resolution,
+crash recovery and two workers.
+
+The resolve stage is a deterministic function of the order of ``signals.normalised``; the
+reference for crash and scale-out tests is that order replayed through the same pure pipeline
+(``streams.pipeline.process``) with dict stores in this process.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+
+from infra.topics import TopicLayout, apply_topics, load_layout
+from ketenlink.services import ServiceProcess
+from ketenlink.settings import Settings
+from producers.publisher import Publisher
+from schemas.signal import Signal
+from streams.pipeline import process
+from streams.resolve import Resolver
+from tests.unit.schemas.signals import valid_doc
+
+
+@pytest.fixture
+def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
+    topics = load_layout(prefix=f"{uid}.")
+    apply_topics(admin, topics.topics)
+    return topics
+
+
+def _env(uid: str, var: Path) -> dict[str, str]:
+    return {"KETENLINK_TOPIC_PREFIX": f"{uid}.", "KETENLINK_FAUST_APP_ID": uid,
+            "KETENLINK_VAR_DIR": str(var)}
+
+
+def _collect(settings: Settings, topic: str, until: Any, timeout: float) -> list[ConsumerRecord]:
+    """Records of ``topic`` from the start until ``until(records)`` holds or time runs out."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=settings.kafka.bootstrap_servers,
+                             auto_offset_reset="earliest", enable_auto_commit=False)
+    got: list[ConsumerRecord] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(got) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                got.extend(batch)
+    finally:
+        consumer.close()
+    return sorted(got, key=lambda r: (r.partition, r.offset))
+
+
+def _publish(settings: Settings, layout: TopicLayout, docs: list[dict[str, Any]]) -> None:
+    with Publisher(settings.kafka) as publisher:
+        for doc in docs:
+            key = f"{doc['partner']}/{doc['partner_ref']}".encode()
+            publisher.publish(layout.name("signals.in.{partner}", doc["partner"]), key,
+                              json.dumps(doc).encode())
+
+
+def _person(ref: str, given: str, family: str, birth: str, phone: str) -> list[dict[str, Any]]:
+    return [{"type": "person", "ref": ref, "role": "suspect", "given_name": given,
+             "family_name": family, "birth_date": birth},
+            {"type": "phone", "ref": f"t{ref}", "role": "instrument", "number": phone}]
+
+
+def _scenario(uid: str, n: int) -> Iterator[dict[str, Any]]:
+    """``n`` signals from three partners about overlapping people and phones."""
+    partners = ("riec", "kvk", "zorg")
+    for i in range(n):
+        person = i % (n // 3 or 1)
+        subjects = _person("p1", "Jan", f"Klaas{_letters(person)}", "1980-01-31",
+                           f"+316{10_000_000 + person}")
+        yield valid_doc(partner=partners[i % 3], partner_ref=f"{uid}-{i}", subjects=subjects,
+                        relations=[{"source": "p1", "type": "USES", "target": "tp1"}])
+
+
+def _letters(number: int) -> str:
+    """A number as lower-case letters (names may not hold digits): 0 -> 'a', 27 -> 'bb'."""
+    out = ""
+    while True:
+        number, digit = divmod(number, 26)
+        out = chr(ord("a") + digit) + out
+        if not number:
+            return out
+
+
+def _reference(normalised: list[ConsumerRecord]) -> dict[tuple[str, int], dict[str, str]]:
+    """The resolved entities per (signal id, revision), by replaying ``signals.normalised``."""
+    signals: dict[str, Any] = {}
+    resolver = Resolver({})
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    for record in normalised:
+        doc = json.loads(record.value)
+        outcome = process(Signal.model_validate_json(json.dumps(doc["signal"])), doc["source"],
+                          signals, resolver)
+        if outcome.resolved is not None:
+            out[(outcome.dedup.signal_id, outcome.dedup.revision)] = _entities(outcome.resolved)
+    return out
+
+
+def _entities(resolved: dict[str, Any]) -> dict[str, str]:
+    return {e["ref"]: e["entity_id"] for e in resolved["entities"]}
+
+
+def _by_signal(records: list[ConsumerRecord]) -> dict[tuple[str, int], dict[str, str]]:
+    """Resolved records by (signal id, revision); a repeated one must be identical in effect."""
+    out: dict[tuple[str, int], dict[str, str]] = {}
+    for record in records:
+        doc = json.loads(record.value)
+        key = (doc["signal_id"], doc["revision"])
+        assert out.setdefault(key, _entities(doc)) == _entities(doc), f"{key} differs on replay"
+    return out
+
+
+def test_validates_deduplicates_and_resolves(settings: Settings, layout: TopicLayout, uid: str,
+                                             tmp_path: Path) -> None:
+    shared_phone = {"type": "phone", "ref": "t1", "role": "instrument", "number": "06-12345678"}
+    original = valid_doc(partner_ref=f"{uid}-a")
+    resend = {**original, "reported_at": "2026-03-06T09:00:00+01:00"}
+    revision = {**original, "severity": "critical"}
+    corroboration = valid_doc(partner="kvk", partner_ref=f"{uid}-b", relations=[],
+                              subjects=[shared_phone])
+    broken = b'{"partner": "riec", '
+    spoofed = valid_doc(partner="kvk", partner_ref=f"{uid}-spoof")
+    with ServiceProcess("worker", tmp_path / "worker.log", env=_env(uid, tmp_path)) as worker:
+        _publish(settings, layout, [original, resend, revision, corroboration])
+        with Publisher(settings.kafka) as publisher:
+            publisher.publish(layout.name("signals.in.{partner}", "riec"), None, broken)
+            publisher.publish(layout.name("signals.in.{partner}", "riec"), None,
+                              json.dumps(spoofed).encode())
+            publisher.publish(layout.name("signals.in.{partner}", "riec"), None,
+                              json.dumps({**original, "partner_ref": f"{uid}-c",
+                                          "severity": "extreme"}).encode())
+        resolved = _collect(settings, layout.name("signals.resolved"), lambda r: len(r) >= 3, 90)
+        rejected = _collect(settings, layout.name("signals.rejected"), lambda r: len(r) >= 3, 30)
+        time.sleep(3)  # anything more (a resend let through) would arrive by now
+        resolved = _collect(settings, layout.name("signals.resolved"), lambda r: False, 3)
+        assert worker.returncode is None, (tmp_path / "worker.log").read_text()[-3000:]
+
+    # riec's two records share a key, so a partition, so their order; kvk's may come first or not
+    riec = [json.loads(r.value) for r in resolved if json.loads(r.value)["partner"] == "riec"]
+    kvk = [json.loads(r.value) for r in resolved if json.loads(r.value)["partner"] == "kvk"]
+    assert [(d["verdict"], d["revision"]) for d in riec] == [("new", 1), ("revision", 2)]
+    assert [(d["verdict"], d["revision"]) for d in kvk] == [("new", 1)]
+    docs = [*riec, *kvk]
+    assert docs[0]["signal_id"] == docs[1]["signal_id"]
+    assert docs[1]["signal"]["severity"] == "critical"
+    phone_a = next(e["entity_id"] for e in docs[1]["entities"] if e["type"] == "phone")
+    phone_b = next(e["entity_id"] for e in docs[2]["entities"] if e["type"] == "phone")
+    assert phone_a == phone_b
+    # whichever partner came second about the shared phone is corroborated by the first
+    assert (docs[2]["corroborated_by"] == ["riec"]) != (docs[0]["corroborated_by"] == ["kvk"])
+    person = {e["ref"]: e["entity_id"] for e in docs[1]["entities"]}
+    assert {"source": person["p1"], "type": "DIRECTOR_OF", "target": person["b1"],
+            "source_ref": "p1", "target_ref": "b1"} in docs[1]["links"]
+
+    reasons = {base64.b64decode(json.loads(r.value)["original_base64"]):
+               json.loads(r.value)["reason"] for r in rejected}
+    assert reasons[broken].startswith("not JSON")
+    assert "belongs to partner 'riec'" in reasons[json.dumps(spoofed).encode()]
+    assert any("severity" in reason and "not a valid Signal v1" in reason
+               for reason in reasons.values())
+
+
+def test_kill_9_mid_stream_loses_and_duplicates_nothing(settings: Settings, layout: TopicLayout,
+                                                         uid: str, tmp_path: Path) -> None:
+    docs = list(_scenario(uid, 1500))
+    _publish(settings, layout, docs)
+    expected = {Signal.model_validate_json(json.dumps(d)).signal_id for d in docs}
+    resolved_topic = layout.name("signals.resolved")
+    log = tmp_path / "worker.log"
+    first = ServiceProcess("worker", log, env=_env(uid, tmp_path)).start()
+    try:
+        partial = _collect(settings, resolved_topic, lambda r: len(r) >= 50, 90)
+        assert len(partial) >= 50, log.read_text()[-3000:]
+    finally:
+        assert first.kill() == -9
+    before_restart = _collect(settings, resolved_topic, lambda r: False, 2)
+    assert len({json.loads(r.value)["signal_id"] for r in before_restart}) < 1500, \
+        "the worker finished before it was killed: nothing was tested"
+    done = {}
+    with ServiceProcess("worker", log, env=_env(uid, tmp_path)) as second:
+        records = _collect(settings, resolved_topic,
+                           lambda r: len({json.loads(x.value)["signal_id"] for x in r}) >= 1500, 180)
+        assert second.returncode is None, log.read_text()[-3000:]
+        done = _by_signal(records)
+    assert {signal_id for signal_id, _ in done} == expected
+    assert all(revision == 1 for _, revision in done)
+    normalised = _collect(settings, layout.name("signals.normalised"), lambda r: False, 3)
+    assert done == _reference(normalised)
+
+
+def test_two_workers_give_the_result_of_one(settings: Settings, layout: TopicLayout, uid: str,
+                                           tmp_path: Path) -> None:
+    docs = list(_scenario(uid, 300))
+    env = _env(uid, tmp_path)
+    with ServiceProcess("worker", tmp_path / "w1.log", env={**env, "KETENLINK_VAR_DIR":
+                                                            str(tmp_path / "w1")}) as one, \
+            ServiceProcess("worker", tmp_path / "w2.log", env={**env, "KETENLINK_VAR_DIR":
+                                                               str(tmp_path / "w2")}) as two:
+        time.sleep(5)  # let both join the group before the load arrives
+        _publish(settings, layout, docs)
+        records = _collect(settings, layout.name("signals.resolved"),
+                           lambda r: len({json.loads(x.value)["signal_id"] for x in r}) >= 300, 120)
+        assert one.returncode is None and two.returncode is None
+    done = _by_signal(records)
+    assert len(done) == 300
+    normalised = _collect(settings, layout.name("signals.normalised"), lambda r: False, 3)
+    assert done == _reference(normalised)

@@ -362,10 +362,9 @@ def bench_resolve(
     import json
     import tempfile
 
-    from streams.evaluate import run_resolve_bench
-
     from producers.generate import generate as generate_files
     from streams.dedupe_check import check_dedupe
+    from streams.evaluate import run_resolve_bench
     from streams.resolve.offline import resolve_file
 
     with tempfile.TemporaryDirectory(prefix="ketenlink-bench-") as tmp:
@@ -385,6 +384,10 @@ def bench_resolve(
                        f"  precision {result['precision']:.4f}  recall {result['recall']:.4f}  "
                        f"F1 {result['f1']:.4f}  strong-key violations "
                        f"{result['strong_key_violations']}")
+            linkable = result["identifiable"]
+            typer.echo(f"{'':<9} {linkable['records']:>7} identifiable records"
+                       f"{'':>12}precision {linkable['precision']:.4f}  recall "
+                       f"{linkable['recall']:.4f}  F1 {linkable['f1']:.4f}")
     if json_out is not None:
         json_out.write_text(json.dumps(figures, indent=2) + "\n")
 

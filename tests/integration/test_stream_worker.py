@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from infra.topics import TopicLayout, apply_topics, load_layout
@@ -214,3 +214,44 @@ def test_two_workers_give_the_result_of_one(settings: Settings, layout: TopicLay
     assert len(done) == 300
     normalised = _collect(settings, layout.name("signals.normalised"), lambda r: False, 3)
     assert done == _reference(normalised)
+
+
+def test_an_unexpected_error_stops_the_worker_without_losing_the_record(
+        settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
+    # signals.normalised is written only by intake; a record without its source breaks an
+    # invariant of the resolve stage: not bad input to park, a bug to stop for.
+    normalised = layout.name("signals.normalised")
+    good = valid_doc(partner_ref=f"{uid}-ok")
+    _publish(settings, layout, [good, valid_doc(partner_ref=f"{uid}-ok2", severity="low")])
+    log = tmp_path / "worker.log"
+    with ServiceProcess("worker", log, env=_env(uid, tmp_path)) as worker:
+        _collect(settings, layout.name("signals.resolved"), lambda r: len(r) >= 2, 90)
+        # faust commits what it acked (an event is acked when the stream takes the next one)
+        assert _committed(settings, uid, normalised, at_least=1, timeout=60) >= 1
+        with Publisher(settings.kafka) as publisher:
+            poison = publisher.publish(normalised, b"riec/poison", json.dumps(
+                {"signal": good}).encode())
+        deadline = time.monotonic() + 60
+        while worker.returncode is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert worker.returncode == 70, log.read_text()[-3000:]
+    crash = [json.loads(line[line.index("{"):]) for line in log.read_text().splitlines()
+             if '"worker.crashed"' in line]  # faust may print a terminal escape before it
+    assert crash and crash[-1]["offset"] == poison.offset and crash[-1]["topic"] == normalised
+    # what came before may be committed, the poison not: after a restart it is read again
+    assert 1 <= _committed(settings, uid, normalised, at_least=0, timeout=0) <= poison.offset
+
+
+def _committed(settings: Settings, group: str, topic: str, at_least: int, timeout: float) -> int:
+    """The group's committed offset of partition 0, once it is ``at_least`` or time runs out."""
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=group,
+                          enable_auto_commit=False)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            committed = probe.committed(TopicPartition(topic, 0)) or 0
+            if committed >= at_least or time.monotonic() >= deadline:
+                return committed
+            time.sleep(0.5)
+    finally:
+        probe.close()

@@ -392,6 +392,29 @@ def bench_resolve(
         json_out.write_text(json.dumps(figures, indent=2) + "\n")
 
 
+@bench_app.command("stream")
+def bench_stream(
+    ctx: typer.Context,
+    signals: Annotated[int, typer.Option(min=200, help="Generated partner records.")] = 20_000,
+    seed: Annotated[int, typer.Option()] = 7,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")
+                        ] = None,
+) -> None:
+    """The stream worker's throughput (validate, dedupe, resolve) against a raw kafka-python
+    consumer of the same topics in the same run (needs `ketenlink stack up`)."""
+    import json
+
+    from streams.stream_bench import run_stream_bench
+
+    try:
+        result = run_stream_bench(_settings(ctx), signals, seed, typer.echo)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
 @app.command("schema")
 def schema(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file is out of date.")

@@ -64,6 +64,9 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
         topic_allow_declare=False,  # topics come from infra/topics.yaml and changelog_topics()
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # table changelog writes dominate the output: batch them (measured +27 %, bench stream)
+        producer_linger=0.01,
+        producer_max_batch_size=262_144,
         # a crashed worker's partitions move to a standby after 10 s instead of faust's 60 s
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,

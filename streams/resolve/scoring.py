@@ -42,7 +42,7 @@ M_U: dict[str, dict[str, tuple[float, float]]] = {
     "dob": {
         "exact": (0.99, 0.0001),    # (1.0, 0.00007)
         "close": (0.002, 0.0015),   # (0.0, 0.0015): the generator writes no wrong dates
-        "disagree": (0.005, 0.998),  # (0.0, 0.998)
+        "disagree": (0.00001, 0.998),  # (0.0, 0.998)
     },
     "nationality": {
         "exact": (0.98, 0.19),      # (1.0, 0.187)

@@ -5,8 +5,9 @@ that owns the second. The worker calls ``process`` for every record of ``signals
 ``apply_judgement`` for every analyst decision, in one total order.
 
 Store keys (the ``signals`` store; the resolver keeps its own): those of ``streams.dedupe``,
-``p:<entity id>`` (partners whose signals mention the entity: corroboration) and
-``c:<partner>/<verdict>`` (counters).
+``p:<entity id>`` (partners whose signals mention the entity: corroboration),
+``m:<topic>/<partition>/<offset>`` (the merges an inbound record caused, emitted again when it is
+replayed) and ``c:<partner>/<verdict>`` (counters).
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     merges = tuple(m for r in resolutions for m in r.merges)
     for merge in merges:
         _absorb(store, merge)
+    if merges:  # kept so that a replay emits them again: the first output may have been lost
+        store[f"m:{source_id}"] = [_merge_json(m) for m in merges]
+    elif dedup.replayed:
+        merges = tuple(Merge(**m) for m in store.get(f"m:{source_id}") or ())
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
                                                                      resolutions, strict=True)}
     corroborated_by = _corroborate(store, signal.partner, entity_of.values())

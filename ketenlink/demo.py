@@ -32,15 +32,14 @@ from producers.adapters import adapter_for
 from producers.adapters.base import Parsed, Rejected
 from producers.gateway.app import SIGNALS_PATH
 from producers.gateway.server import create_token, revoke_tokens
-from producers.generate import generate
+from producers.generate import PARTNER_FILES, generate
 from producers.pseudonym import Pseudonymiser
 from producers.publish import publish_file
 from producers.publisher import Publisher
 
 WAIT_TIMEOUT_S = 180.0
 DEMO_SIGNALS = 2_000
-FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
-         "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
+FILES = PARTNER_FILES
 VIA_GATEWAY = ("riec", "stichting-m")
 GATEWAY_BATCH = 200
 

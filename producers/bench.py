@@ -34,13 +34,12 @@ from producers.adapters import adapter_for
 from producers.adapters.base import Parsed
 from producers.exceptions import BenchError
 from producers.gateway.bench import bench_gateway
-from producers.generate import generate
+from producers.generate import PARTNER_FILES, generate
 from producers.pseudonym import Pseudonymiser
 from producers.publish import publish_file, record_key
 from producers.publisher import Publisher
 
-GENERATED_FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
-                   "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
+GENERATED_FILES = PARTNER_FILES
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from pydantic import SecretStr
 
 from producers.adapters import adapter_for
 from producers.adapters.base import Parsed
+from producers.generate import PARTNER_FILES
 from producers.pseudonym import Pseudonymiser
 from streams.dedupe import Verdict, deduplicate
 
-FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
-         "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
+FILES = PARTNER_FILES
 EXPECTED = {"original": Verdict.NEW, "resend": Verdict.RESEND, "revision": Verdict.REVISION}
 
 

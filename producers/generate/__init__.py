@@ -21,4 +21,8 @@ Files written to the output folder:
 
 from producers.generate.run import GenerateReport, generate
 
-__all__ = ["GenerateReport", "generate"]
+PARTNER_FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
+                 "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
+"""Partner id -> the export ``generate`` writes for it."""
+
+__all__ = ["PARTNER_FILES", "GenerateReport", "generate"]

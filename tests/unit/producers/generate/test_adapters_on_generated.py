@@ -8,11 +8,11 @@ from pydantic import SecretStr
 
 from producers.adapters import adapter_for
 from producers.adapters.base import Rejected
+from producers.generate import PARTNER_FILES
 from producers.pseudonym import Pseudonymiser
 from tests.unit.producers.generate.conftest import Export
 
-FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
-         "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
+FILES = PARTNER_FILES
 
 
 @pytest.mark.parametrize("partner", sorted(FILES))

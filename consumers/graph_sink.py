@@ -106,9 +106,6 @@ class Batch:
     links: dict[tuple[str, str, str], list[dict[str, Any]]] = field(
         default_factory=lambda: defaultdict(list))
 
-    def __len__(self) -> int:
-        return len(self.signals)
-
 
 def batch_rows(records: Iterable[ConsumerRecord]) -> Batch:
     """Rows for the queries from ``signals.resolved`` records."""

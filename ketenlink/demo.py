@@ -39,7 +39,6 @@ from producers.publisher import Publisher
 
 WAIT_TIMEOUT_S = 180.0
 DEMO_SIGNALS = 2_000
-FILES = PARTNER_FILES
 VIA_GATEWAY = ("riec", "stichting-m")
 GATEWAY_BATCH = 200
 
@@ -92,15 +91,15 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
         with Publisher(settings.kafka, client_id="ketenlink-demo") as publisher:
             for partner in ("kvk", "zorg"):
                 done = publish_file(adapter_for(partner, Pseudonymiser(settings.pseudonym_key)),
-                                    out / FILES[partner], publisher, layout,
+                                    out / PARTNER_FILES[partner], publisher, layout,
                                     out / f"{partner}.rejects.jsonl")
-                ids.extend(_signal_ids(settings, partner, out / FILES[partner]))
+                ids.extend(_signal_ids(settings, partner, out / PARTNER_FILES[partner]))
                 at_source += done.rejected
                 echo(f"  {partner:<12} file    -> {done.published} published, {done.rejected} "
                      f"rejected, {done.skipped} skipped")
             for partner in VIA_GATEWAY:
                 accepted, refused = _post_via_gateway(settings, base_url, tokens[partner],
-                                                      partner, out / FILES[partner])
+                                                      partner, out / PARTNER_FILES[partner])
                 ids.extend(accepted)
                 at_source += refused
                 echo(f"  {partner:<12} gateway -> {len(accepted)} accepted (202), "

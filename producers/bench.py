@@ -39,8 +39,6 @@ from producers.pseudonym import Pseudonymiser
 from producers.publish import publish_file, record_key
 from producers.publisher import Publisher
 
-GENERATED_FILES = PARTNER_FILES
-
 
 @dataclass(frozen=True)
 class BenchResult:
@@ -108,7 +106,7 @@ def run_publish_bench(settings: Settings, signals: int, seed: int, batch: int,
         out = Path(tmp)
         echo(f"generating {signals} partner records (seed {seed}) ...")
         generate(out, signals, seed)
-        riec = out / GENERATED_FILES["riec"]
+        riec = out / PARTNER_FILES["riec"]
         adapter = adapter_for("riec", Pseudonymiser(settings.pseudonym_key))
         payloads = [(record_key(r.signal), r.signal.model_dump_json().encode())
                     for r in adapter.read(riec) if isinstance(r, Parsed)]
@@ -120,7 +118,7 @@ def run_publish_bench(settings: Settings, signals: int, seed: int, batch: int,
         echo(f"  {results[-1].name}: {results[-1].per_s:,.0f}/s")
         results.append(python_producer(settings, raw_python, payloads))
         echo(f"  {results[-1].name}: {results[-1].per_s:,.0f}/s")
-        for partner, name in GENERATED_FILES.items():
+        for partner, name in PARTNER_FILES.items():
             results.append(cli_publish(settings, layout, partner, out / name))
             echo(f"  {results[-1].name}: {results[-1].per_s:,.0f}/s")
     gateway = bench_gateway(settings, layout, len(payloads), batch)

@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 import faust
 import mode
 import structlog
+from pydantic import BaseModel, ConfigDict
 
 from infra.topics import TopicLayout, TopicSpec
 from ketenlink.settings import Settings
@@ -41,6 +42,15 @@ log = structlog.get_logger(__name__)
 
 TABLES = ("signals", "resolver")
 CRASH_EXIT_CODE = 70  # EX_SOFTWARE
+
+
+class Normalised(BaseModel):
+    """A ``signals.normalised`` record as intake writes it: parsed and validated in one pass."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: dict[str, Any]
+    signal: Signal
 
 
 def changelog_topics(app_id: str) -> list[TopicSpec]:
@@ -140,13 +150,12 @@ def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
                                             value=rejection(event.value, error, "analyst"))
                         continue
                     for merge in done:
-                        await send_json(merges, merge.into, _merge_doc(merge))
+                        await send_json(merges, merge.into, merge.to_json())
                     continue
-                doc = json.loads(event.value or b"null")
-                signal = Signal.model_validate_json(json.dumps(doc["signal"]))
-                outcome = process(signal, doc["source"], signals_table, resolver)
+                record = Normalised.model_validate_json(event.value or b"null")
+                outcome = process(record.signal, record.source, signals_table, resolver)
                 for merge in outcome.merges:
-                    await send_json(merges, merge.into, _merge_doc(merge))
+                    await send_json(merges, merge.into, merge.to_json())
                 if outcome.resolved is not None:
                     await send_json(resolved, outcome.dedup.signal_id, outcome.resolved)
                 elif not outcome.dedup.replayed:
@@ -154,11 +163,6 @@ def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
                              duplicate_of=outcome.dedup.duplicate_of)
             except Exception as exc:  # a bug or a broken invariant: stop, do not ack
                 _die(exc, message.topic, message.partition, message.offset)
-
-
-def _merge_doc(merge: Any) -> dict[str, Any]:
-    return {"merged": merge.merged, "into": merge.into, "reason": merge.reason,
-            "record_id": merge.record_id}
 
 
 def _dumps(value: dict[str, Any]) -> bytes:

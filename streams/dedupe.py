@@ -58,11 +58,6 @@ class Deduplicated:
     def suppressed(self) -> bool:
         return self.verdict is Verdict.RESEND
 
-    def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict.value, "signal_id": self.signal_id,
-                "revision": self.revision, "fingerprint": self.fingerprint,
-                "duplicate_of": self.duplicate_of}
-
 
 def fingerprint(signal: Signal) -> str:
     """SHA-256 of the signal's facts in canonical JSON (keys sorted, identity left out)."""

@@ -28,7 +28,6 @@ from producers.generate import PARTNER_FILES
 from producers.pseudonym import Pseudonymiser
 from streams.dedupe import Verdict, deduplicate
 
-FILES = PARTNER_FILES
 EXPECTED = {"original": Verdict.NEW, "resend": Verdict.RESEND, "revision": Verdict.REVISION}
 
 
@@ -71,7 +70,7 @@ def check_dedupe(gen_dir: Path) -> DedupeCheck:
     fingerprints: dict[str, set[str]] = {}
     signals = no_new_facts = 0
     started = time.perf_counter()
-    for partner, file in FILES.items():
+    for partner, file in PARTNER_FILES.items():
         for result in adapter_for(partner, pseudonyms).read(gen_dir / file):
             if not isinstance(result, Parsed):
                 continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from schemas.signal import Signal
-from streams.dedupe import Deduplicated, Verdict, deduplicate
+from streams.dedupe import Deduplicated, deduplicate
 from streams.resolve import Merge, Resolution, Resolver
 
 
@@ -47,7 +47,7 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     for merge in merges:
         _absorb(store, merge)
     if merges:  # kept so that a replay emits them again: the first output may have been lost
-        store[f"m:{source_id}"] = [_merge_json(m) for m in merges]
+        store[f"m:{source_id}"] = [m.to_json() for m in merges]
     elif dedup.replayed:
         merges = tuple(Merge(**m) for m in store.get(f"m:{source_id}") or ())
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
@@ -69,7 +69,7 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
         "review": [{"ref": s.ref, "entity_id": c.entity_id, "candidate": c.candidate,
                     "score": c.score}
                    for s, r in zip(signal.subjects, resolutions, strict=True) for c in r.review],
-        "merges": [_merge_json(m) for m in merges],
+        "merges": [m.to_json() for m in merges],
         "corroborated_by": corroborated_by,
     }
     return Outcome(dedup, resolved, merges)
@@ -97,19 +97,9 @@ def apply_judgement(doc: Any, store: MutableMapping[str, Any], resolver: Resolve
     return merges
 
 
-def counts(store: MutableMapping[str, Any], partners: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Per partner: how many signals were new, revisions and suppressed resends."""
-    return {p: {v.value: int(store.get(f"c:{p}/{v.value}", 0)) for v in Verdict} for p in partners}
-
-
 def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> dict[str, Any]:
     return {"ref": ref, "type": kind, "role": role, "entity_id": entity_id, "method": r.method,
             "matched_on": r.matched_on, "score": r.score}
-
-
-def _merge_json(merge: Merge) -> dict[str, Any]:
-    return {"merged": merge.merged, "into": merge.into, "reason": merge.reason,
-            "record_id": merge.record_id}
 
 
 def _count(store: MutableMapping[str, Any], key: str) -> None:

@@ -26,13 +26,12 @@ from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from producers.adapters import adapter_for
 from producers.adapters.base import Parsed
-from producers.generate import generate
+from producers.generate import PARTNER_FILES, generate
 from producers.pseudonym import Pseudonymiser
 from producers.publish import record_key
 from producers.publisher import Publisher
 from streams.app import changelog_topics
 from streams.dedupe import deduplicate
-from streams.dedupe_check import FILES
 from streams.exceptions import StreamError
 
 
@@ -82,7 +81,7 @@ def _publish(settings: Settings, layout: TopicLayout, folder: Path) -> tuple[int
     store: dict[str, Any] = {}
     published = expected = 0
     with Publisher(settings.kafka, client_id="ketenlink-bench") as publisher:
-        for partner, file in FILES.items():
+        for partner, file in PARTNER_FILES.items():
             batch = [r.signal for r in adapter_for(partner, pseudonyms).read(folder / file)
                      if isinstance(r, Parsed)]
             publisher.publish_many(layout.name("signals.in.{partner}", partner),

@@ -12,12 +12,10 @@ from producers.generate import PARTNER_FILES
 from producers.pseudonym import Pseudonymiser
 from tests.unit.producers.generate.conftest import Export
 
-FILES = PARTNER_FILES
 
-
-@pytest.mark.parametrize("partner", sorted(FILES))
+@pytest.mark.parametrize("partner", sorted(PARTNER_FILES))
 def test_only_the_invalid_lines_are_rejected(export: Export, partner: str) -> None:
-    file = FILES[partner]
+    file = PARTNER_FILES[partner]
     adapter = adapter_for(partner, Pseudonymiser(SecretStr("unit-test-key-0123456789")))
     results = list(adapter.read(export.dir / file))
     rejected = {r.line: r.reason for r in results if isinstance(r, Rejected)}

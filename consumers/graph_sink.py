@@ -1,180 +1,261 @@
-"""``ketenlink sink``: resolved signals into Neo4j.
+"""``ketenlink sink``: resolved signals and entity merges into Neo4j.
 
-One batch of ``signals.resolved`` records becomes one ``execute_write``: constant ``UNWIND $rows``
-queries, one per node label and edge type, generated once from ``schemas/graph_model.py`` (labels
-and types cannot be parameters; they come from the model, never from data). Offsets are committed
-only after Neo4j committed, so a crash replays the batch, and ``MERGE`` makes the replay a no-op.
+A consumer group reads ``signals.resolved`` and ``entities.merges``. One poll batch becomes one
+``GraphBatch`` and one ``execute_write`` (``graph.upsert``: constant queries generated from the
+graph model, built to converge whatever the arrival order); the Kafka offsets are committed only
+after Neo4j committed, so a crash replays the batch and the replay changes nothing.
 
-Written: ``(:Partner)-[:REPORTED]->(:Signal)``, ``(:Signal)-[:MENTIONS {ref, role, revision}]->
-(entity)`` for every subject, and the relations between subjects as edges between their entities
-with provenance (``signal_ids``, ``partners``, ``first_seen``, ``last_seen``). A revision replaces
-the mentions of the earlier one.
+Faults:
+
+- **Neo4j unavailable** (any error the driver calls retryable: server down, leader switch,
+  deadlock): the sink pauses its partitions, keeps polling so it stays in the group, retries the
+  same batch with exponential backoff (0.5 s doubling to 30 s) and resumes when Neo4j answers.
+  Nothing is committed meanwhile, so nothing is lost.
+- **A record the graph refuses** (not JSON, not a resolved record, or a non-retryable Neo4j error
+  on it): the batch is written record by record, and each record that still fails is parked on
+  ``signals.rejected`` with its reason and original bytes; the rest is written.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver
+from neo4j.exceptions import DriverError, Neo4jError
 
-from schemas.graph_model import relation_types
+from graph.upsert import GraphBatch, write_batch
+from producers.publisher import Publisher
+from schemas.graph_model import entity_properties, has_postal_address
+
+__all__ = ["GraphBatch", "SinkTopics", "batch_rows", "open_consumer", "run_sink", "write_batch"]
 
 log = structlog.get_logger(__name__)
 
-LABEL_OF = {"person": "Person", "business": "Business", "location": "Location", "phone": "Phone",
-            "email": "Email", "bank_account": "BankAccount", "vehicle": "Vehicle",
-            "website": "Website"}
-"""Subject type (Signal v1) → node label (graph model)."""
-
-_PROPERTIES = {
-    "person": ("given_name", "name_prefix", "family_name", "birth_date", "nationality"),
-    "business": ("kvk_number", "trade_name", "legal_form", "sbi_code"),
-    "location": (),
-    "phone": ("number",),
-    "email": ("address",),
-    "bank_account": ("iban",),
-    "vehicle": ("plate",),
-    "website": ("url",),
-}
-_ADDRESS = ("street", "house_number", "house_number_addition", "postcode", "city", "municipality",
-            "country")
-
-MERGE_SIGNALS = """
-UNWIND $rows AS row
-MERGE (p:Partner {partner_id: row.partner_id})
-MERGE (s:Signal {signal_id: row.signal_id})
-  ON CREATE SET s.revision = 0
-WITH p, s, row
-MERGE (p)-[:REPORTED]->(s)
-WITH s, row WHERE row.revision >= s.revision
-SET s += row.props, s.revision = row.revision
-WITH s, row
-OPTIONAL MATCH (s)-[old:MENTIONS]->() WHERE old.revision < row.revision
-DELETE old
-"""
+BACKOFF_START_S = 0.5
+BACKOFF_MAX_S = 30.0
+DRIVER_RETRY_S = 5.0
+"""The driver's own retry of a write (``open_driver(retry_s=...)``); past it, the sink's backoff
+takes over, which keeps the consumer in its group while Neo4j is away."""
 
 
-def _mentions_query(label: str) -> str:
-    return f"""
-UNWIND $rows AS row
-MERGE (e:{label} {{entity_id: row.entity_id}})
-SET e += row.props
-WITH e, row
-MATCH (s:Signal {{signal_id: row.signal_id}}) WHERE s.revision = row.revision
-MERGE (s)-[m:MENTIONS {{ref: row.ref}}]->(e)
-SET m.role = row.role, m.revision = row.revision
-"""
+@dataclass(frozen=True)
+class SinkTopics:
+    """The topics the sink reads and the one it parks refused records on."""
+
+    resolved: str
+    merges: str
+    rejected: str
 
 
-def _link_query(edge_type: str, source: str, target: str) -> str:
-    return f"""
-UNWIND $rows AS row
-MATCH (a:{source} {{entity_id: row.source}}), (b:{target} {{entity_id: row.target}})
-MERGE (a)-[r:{edge_type}]->(b)
-  ON CREATE SET r.signal_ids = [], r.partners = [], r.first_seen = row.seen
-SET r.signal_ids = CASE WHEN row.signal_id IN r.signal_ids THEN r.signal_ids
-                        ELSE r.signal_ids + row.signal_id END,
-    r.partners = CASE WHEN row.partner IN r.partners THEN r.partners
-                      ELSE r.partners + row.partner END,
-    r.first_seen = CASE WHEN row.seen < r.first_seen THEN row.seen ELSE r.first_seen END,
-    r.last_seen = CASE WHEN r.last_seen IS NULL OR row.seen > r.last_seen THEN row.seen
-                       ELSE r.last_seen END
-"""
+def open_consumer(bootstrap_servers: str, topics: SinkTopics, group_id: str) -> KafkaConsumer:
+    """The sink's consumer: both input topics, manual commits, from the start when new."""
+    return KafkaConsumer(topics.resolved, topics.merges, bootstrap_servers=bootstrap_servers,
+                         group_id=group_id, enable_auto_commit=False,
+                         auto_offset_reset="earliest")
 
 
-MENTIONS_QUERIES = {label: _mentions_query(label) for label in LABEL_OF.values()}
-LINK_QUERIES = {(edge.type, source, target): _link_query(edge.type, source, target)
-                for edge in relation_types() for source in edge.sources for target in edge.targets}
-"""(edge type, source label, target label) → query; the contract only lets a signal assert the
-relations the model allows, so every link of a resolved signal has its query."""
-
-
-@dataclass
-class Batch:
-    """The rows of one batch, grouped by the query that writes them."""
-
-    signals: list[dict[str, Any]] = field(default_factory=list)
-    mentions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    links: dict[tuple[str, str, str], list[dict[str, Any]]] = field(
-        default_factory=lambda: defaultdict(list))
-
-
-def batch_rows(records: Iterable[ConsumerRecord]) -> Batch:
-    """Rows for the queries from ``signals.resolved`` records."""
-    batch = Batch()
-    for record in records:
-        doc = json.loads(record.value)
-        signal = doc["signal"]
-        batch.signals.append({
-            "signal_id": doc["signal_id"], "partner_id": doc["partner"],
-            "revision": doc["revision"],
-            "props": {"partner_id": doc["partner"], "partner_ref": signal["partner_ref"],
-                      "observed_at": signal["observed_at"], "reported_at": signal["reported_at"],
-                      "category": signal["category"], "severity": signal["severity"],
-                      "distribution": signal["distribution"], "purpose": signal["purpose"],
-                      "indicators": signal["indicators"],
-                      "barrier_stages": signal["barrier_stages"],
-                      "corroborated_by": doc["corroborated_by"]},
-        })
-        subjects = {s["ref"]: s for s in signal["subjects"]}
-        for entity in doc["entities"]:
-            batch.mentions[LABEL_OF[entity["type"]]].append({
-                "signal_id": doc["signal_id"], "revision": doc["revision"], "ref": entity["ref"],
-                "role": entity["role"], "entity_id": entity["entity_id"],
-                "props": entity_properties(subjects[entity["ref"]]),
-            })
-        label_of_ref = {e["ref"]: LABEL_OF[e["type"]] for e in doc["entities"]}
-        for link in doc["links"]:
-            key = (link["type"], label_of_ref[link["source_ref"]], label_of_ref[link["target_ref"]])
-            batch.links[key].append({
-                "source": link["source"], "target": link["target"], "signal_id": doc["signal_id"],
-                "partner": doc["partner"], "seen": signal["observed_at"],
-            })
+def batch_rows(resolved: Iterable[dict[str, Any]], merges: Iterable[dict[str, Any]] = ()
+               ) -> GraphBatch:
+    """The rows of a batch from ``signals.resolved`` values and ``entities.merges`` values.
+    Raises ``KeyError``/``TypeError``/``ValueError`` for a document that is not one of them."""
+    batch = GraphBatch()
+    for doc in resolved:
+        _add_resolved(batch, doc)
+    for merge in merges:
+        _add_merge(batch, merge)
     return batch
 
 
-def entity_properties(subject: dict[str, Any]) -> dict[str, Any]:
-    """The searchable properties of an entity node from one mention (plain values only)."""
-    props = {k: subject[k] for k in _PROPERTIES[subject["type"]] if subject.get(k) is not None}
-    address = subject.get("address")
-    if isinstance(address, dict):
-        props.update({k: address[k] for k in _ADDRESS if address.get(k) is not None})
-    return props
+def _add_resolved(batch: GraphBatch, doc: dict[str, Any]) -> None:
+    signal = doc["signal"]
+    signal_id, revision = doc["signal_id"], doc["revision"]
+    if not isinstance(revision, int):
+        raise TypeError(f"revision must be an integer, not {revision!r}")
+    batch.signals.append({
+        "signal_id": signal_id, "partner_id": doc["partner"], "revision": revision,
+        "observed_at": signal["observed_at"], "reported_at": signal["reported_at"],
+        "props": {"partner_id": doc["partner"], "partner_ref": signal["partner_ref"],
+                  "category": signal["category"], "severity": signal["severity"],
+                  "distribution": signal["distribution"], "purpose": signal["purpose"],
+                  "indicators": signal["indicators"],
+                  "barrier_stages": signal["barrier_stages"],
+                  "corroborated_by": doc["corroborated_by"]},
+    })
+    observed = _utc(signal["observed_at"])
+    subjects = {s["ref"]: s for s in signal["subjects"]}
+    for entity in doc["entities"]:
+        kind = entity["type"]
+        batch.mentions[kind].append({
+            "signal_id": signal_id, "revision": revision, "ref": entity["ref"],
+            "role": entity["role"], "entity_id": entity["entity_id"],
+            "props": node_properties(subjects[entity["ref"]]),
+            "version": f"{observed}|{signal_id}|{entity['ref']}",
+        })
+        if kind == "location":
+            batch.locations.add(entity["entity_id"])
+    for link in doc["links"]:
+        batch.links[link["type"]].append({
+            "signal_id": signal_id, "revision": revision, "source": link["source"],
+            "target": link["target"]})
 
 
-def write_batch(driver: Driver, database: str, batch: Batch) -> None:
-    """Write one batch in one transaction."""
-    with driver.session(database=database) as session:
-        session.execute_write(_write, batch)
+def _add_merge(batch: GraphBatch, merge: dict[str, Any]) -> None:
+    kind = kind_of(merge["merged"])
+    row = {"merged": merge["merged"], "into": merge["into"], "reason": merge.get("reason"),
+           "record_id": merge.get("record_id")}
+    if not all(isinstance(row[k], str) for k in ("merged", "into")):
+        raise TypeError("a merge needs 'merged' and 'into' entity ids")
+    batch.merges[kind].append(row)
+    if kind == "location":
+        batch.locations.update((row["merged"], row["into"]))
 
 
-def _write(tx: ManagedTransaction, batch: Batch) -> None:
-    tx.run(MERGE_SIGNALS, rows=batch.signals).consume()
-    for label, rows in batch.mentions.items():
-        tx.run(MENTIONS_QUERIES[label], rows=rows).consume()
-    for key, rows in batch.links.items():
-        tx.run(LINK_QUERIES[key], rows=rows).consume()
+_KIND_OF_PREFIX = {"P": "person", "B": "business", "L": "location", "T": "phone", "E": "email",
+                   "A": "bank_account", "V": "vehicle", "W": "website"}
 
 
-def run_sink(consumer: KafkaConsumer, driver: Driver, database: str,
-             stop: threading.Event, max_records: int = 500) -> int:
-    """Move batches from ``consumer`` to Neo4j until ``stop`` is set; return records written."""
-    written = 0
+def kind_of(entity_id: str) -> str:
+    """The subject type of an entity id from its prefix (``streams.resolve.features.ID_PREFIX``)."""
+    kind = _KIND_OF_PREFIX.get(entity_id.split("-", 1)[0]) if "-" in entity_id else None
+    if kind is None:
+        raise ValueError(f"not an entity id: {entity_id!r}")
+    return kind
+
+
+def node_properties(subject: dict[str, Any]) -> dict[str, Any]:
+    """The node properties one mention asserts (plain values only; absent ones left out)."""
+    kind = subject["type"]
+    flat = dict(subject)
+    if has_postal_address(kind) and isinstance(subject.get("address"), dict):
+        flat.update(subject["address"])
+    return {k: flat[k] for k in entity_properties(kind) if flat.get(k) is not None}
+
+
+def _utc(timestamp: str) -> str:
+    """A fixed-width UTC form of an ISO timestamp, so that versions compare as text."""
+    return datetime.fromisoformat(timestamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class SinkStats:
+    """What a sink run did."""
+
+    written: int = 0
+    parked: int = 0
+    retries: int = 0
+
+
+def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: SinkTopics,
+             parking: Publisher, stop: threading.Event, max_records: int = 1000,
+             on_batch: Callable[[int], None] | None = None) -> SinkStats:
+    """Move batches from ``consumer`` (subscribed to ``topics.resolved`` and ``topics.merges``)
+    into Neo4j until ``stop`` is set."""
+    stats = SinkStats()
     while not stop.is_set():
-        batches = consumer.poll(timeout_ms=500, max_records=max_records)
-        records: Sequence[ConsumerRecord] = [r for batch in batches.values() for r in batch]
+        polled = consumer.poll(timeout_ms=500, max_records=max_records)
+        records: Sequence[ConsumerRecord] = [r for batch in polled.values() for r in batch]
         if not records:
             continue
-        write_batch(driver, database, batch_rows(records))
+        if not _write_with_retry(consumer, driver, database, topics, parking, records, stop,
+                                 stats):
+            break  # stopped while Neo4j was away: nothing committed, the batch is read again
         consumer.commit()
-        written += len(records)
-        log.info("sink.batch", records=len(records), total=written)
-    return written
+        stats.written += len(records)
+        log.info("sink.batch", records=len(records), total=stats.written, parked=stats.parked)
+        if on_batch is not None:
+            on_batch(len(records))
+    return stats
+
+
+def _write_with_retry(consumer: KafkaConsumer, driver: Driver, database: str,
+                      topics: SinkTopics, parking: Publisher, records: Sequence[ConsumerRecord],
+                      stop: threading.Event, stats: SinkStats) -> bool:
+    """Write ``records``; wait out Neo4j outages. False when stopped before it succeeded."""
+    delay = BACKOFF_START_S
+    paused = False
+    try:
+        while True:
+            try:
+                _write_or_park(driver, database, topics, parking, records, stats)
+                return True
+            except (Neo4jError, DriverError) as exc:
+                if not exc.is_retryable():
+                    raise
+                stats.retries += 1
+                log.warning("sink.neo4j_unavailable", error=str(exc) or type(exc).__name__,
+                            retry_in_s=delay, records=len(records))
+                if not paused:
+                    consumer.pause(*consumer.assignment())
+                    paused = True
+                deadline = time.monotonic() + delay
+                while time.monotonic() < deadline:
+                    if stop.is_set():
+                        return False
+                    consumer.poll(timeout_ms=100)  # stay in the group; paused: returns nothing
+                delay = min(delay * 2, BACKOFF_MAX_S)
+    finally:
+        if paused:
+            consumer.resume(*consumer.paused())
+
+
+def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: Publisher,
+                   records: Sequence[ConsumerRecord], stats: SinkStats) -> None:
+    """One transaction for the batch; when the batch holds a record the graph refuses, each
+    record on its own, parking those that fail."""
+    try:
+        write_batch(driver, database, _batch(records, topics))
+        return
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("sink.batch_refused", error=repr(exc), records=len(records))
+    except Neo4jError as exc:
+        if exc.is_retryable():
+            raise
+        log.warning("sink.batch_refused", error=str(exc), records=len(records))
+    for record in records:
+        try:
+            write_batch(driver, database, _batch([record], topics))
+        except (KeyError, TypeError, ValueError) as exc:
+            _park(parking, topics.rejected, record, f"not a {_kind(record, topics)} record: "
+                                                    f"{type(exc).__name__}: {exc}")
+            stats.parked += 1
+        except Neo4jError as exc:
+            if exc.is_retryable():
+                raise
+            _park(parking, topics.rejected, record, f"refused by Neo4j: {exc.code}: {exc.message}")
+            stats.parked += 1
+
+
+def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics) -> GraphBatch:
+    resolved: list[dict[str, Any]] = []
+    merges: list[dict[str, Any]] = []
+    for record in records:
+        doc = json.loads(record.value)
+        if not isinstance(doc, dict):
+            raise TypeError("a JSON object is expected")
+        (merges if record.topic == topics.merges else resolved).append(doc)
+    return batch_rows(resolved, merges)
+
+
+def _kind(record: ConsumerRecord, topics: SinkTopics) -> str:
+    return "merge" if record.topic == topics.merges else "resolved-signal"
+
+
+def _park(parking: Publisher, topic: str, record: ConsumerRecord, reason: str) -> None:
+    log.error("sink.parked", topic=record.topic, partition=record.partition,
+              offset=record.offset, reason=reason)
+    parking.publish(topic, record.key, json.dumps({
+        "reason": reason, "partner": None, "source_topic": record.topic,
+        "source_partition": record.partition, "source_offset": record.offset,
+        "original_base64": base64.b64encode(record.value or b"").decode(),
+        "rejected_at": datetime.now(UTC).isoformat(),
+    }, separators=(",", ":")).encode())

@@ -122,7 +122,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
 NETWORK = """
 UNWIND $ids AS id
 MATCH (s:Signal {signal_id: id})-[:MENTIONS]->(e)
-WITH labels(e)[0] AS kind, count(DISTINCT e) AS entities, count(*) AS mentions
+WITH [l IN labels(e) WHERE l <> 'Entity'][0] AS kind, count(DISTINCT e) AS entities, count(*) AS mentions
 RETURN kind, entities, mentions ORDER BY mentions DESC
 """
 CORROBORATED = """

@@ -4,7 +4,15 @@ import pytest
 
 from graph.exceptions import SchemaError
 from graph.schema import schema_statements
-from schemas.graph_model import EDGE_TYPES, ENTITY_LABELS, NODE_TYPES, NodeType
+from schemas.graph_model import (
+    EDGE_TYPES,
+    ENTITY_LABEL,
+    ENTITY_LABELS,
+    NODE_TYPES,
+    NodeType,
+    entity_properties,
+    has_postal_address,
+)
 
 
 def test_one_unique_constraint_per_node_type() -> None:
@@ -32,3 +40,20 @@ def test_edges_connect_declared_labels_only() -> None:
     for edge in EDGE_TYPES:
         assert set(edge.sources) <= labels and set(edge.targets) <= labels
     assert "Signal" not in ENTITY_LABELS and "Person" in ENTITY_LABELS
+
+
+def test_every_entity_type_shares_the_entity_label_key() -> None:
+    entity = next(n for n in NODE_TYPES if n.label == ENTITY_LABEL)
+    assert entity.key == "entity_id" and ENTITY_LABEL not in ENTITY_LABELS
+    assert ("CREATE CONSTRAINT entity_entity_id_unique IF NOT EXISTS "
+            "FOR (n:Entity) REQUIRE n.entity_id IS UNIQUE") in schema_statements()
+
+
+def test_entity_properties_come_from_the_subject_models() -> None:
+    assert entity_properties("phone") == ("number",)
+    assert entity_properties("email") == ("address",)  # an e-mail address, not a postal one
+    person = entity_properties("person")
+    assert person[:5] == ("given_name", "name_prefix", "family_name", "birth_date", "nationality")
+    assert {"postcode", "city", "municipality"} <= set(person)
+    assert "identifiers" not in person and "address" not in person
+    assert has_postal_address("business") and not has_postal_address("email")

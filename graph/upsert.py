@@ -1,0 +1,287 @@
+"""Writing resolved signals and merges into the graph: constant ``UNWIND $rows`` queries generated
+once from ``schemas/graph_model.py`` (labels, types and property names come from the model, never
+from data; values are always parameters).
+
+The writes are built to *converge*: whatever order the records of several Kafka partitions
+arrive in, and however often a batch is replayed, the graph ends the same.
+
+- **Signals** carry a revision; only a newer revision changes a signal. A newer revision first
+  *retracts* the old one: its mentions go, and its id leaves the provenance of every relation
+  edge between entities it mentioned (an edge left without supporting signals is deleted, the
+  others get partners and first/last seen recomputed from the signals that remain).
+- **Entity properties**: each property keeps the value of the newest mention that has it
+  (newest by observed time, then signal id and ref — a total order), tracked in the node's
+  ``prop_versions`` list (aligned with ``entity_properties``). Newest-wins per property is
+  commutative, so arrival order does not matter.
+- **Merges** leave ``(merged)-[:MERGED_INTO]->(survivor)``; the merged node keeps its own
+  properties, its mentions and relation edges move to the end of the redirect chain (provenance
+  unioned; an edge that would join the survivor to itself is dropped). Every write follows the
+  redirects first, so a record that arrives after the merge lands on the survivor directly.
+- **Municipalities**: a location is ``IN`` the municipality of its address (its ``municipality``,
+  else its ``city``), keyed ``<country>:<lower-case name, spaces as hyphens>`` — there is no
+  offline CBS code table here, so the code is the name's slug.
+- Lists in provenance (``signal_ids``, ``partners``) are kept sorted, so equal sets are equal
+  values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from schemas.graph_model import ENTITY_LABEL, entity_properties, relation_types
+from schemas.subjects import GRAPH_LABEL
+
+_MAX_REDIRECTS = 20
+_CANONICAL = (f"[:MERGED_INTO*1..{_MAX_REDIRECTS}]->({{var}}:{ENTITY_LABEL}) "
+              "WHERE NOT ({var})-[:MERGED_INTO]->()")
+
+
+def _canonical(start: str, var: str) -> str:
+    """``OPTIONAL MATCH`` of the end of ``start``'s redirect chain as ``var`` (null when none)."""
+    return f"OPTIONAL MATCH ({start})-" + _CANONICAL.format(var=var)
+
+
+def _insert_sorted(lst: str, value: str) -> str:
+    """Cypher: ``lst`` with ``value`` added in order (unchanged when already present)."""
+    return (f"CASE WHEN {value} IN {lst} THEN {lst} "
+            f"ELSE [i IN {lst} WHERE i < {value}] + {value} + [i IN {lst} WHERE i > {value}] END")
+
+
+def _union_sorted(lst: str, other: str) -> str:
+    return f"reduce(acc = {lst}, v IN {other} | {_insert_sorted('acc', 'v')})"
+
+
+RETRACT_SIGNALS = f"""
+UNWIND $rows AS row
+MATCH (s:Signal {{signal_id: row.signal_id}}) WHERE row.revision > s.revision
+OPTIONAL MATCH (s)-[:MENTIONS]->(:{ENTITY_LABEL})-[r]->(:{ENTITY_LABEL})<-[:MENTIONS]-(s)
+  WHERE r.signal_ids IS NOT NULL AND s.signal_id IN r.signal_ids
+WITH s, collect(DISTINCT r) AS rels
+CALL (s, rels) {{
+  UNWIND rels AS r
+  SET r.signal_ids = [x IN r.signal_ids WHERE x <> s.signal_id]
+  WITH r
+  OPTIONAL MATCH (other:Signal) WHERE other.signal_id IN r.signal_ids
+  WITH r, other ORDER BY other.partner_id
+  WITH r, collect(DISTINCT other.partner_id) AS partners, min(other.observed_at) AS first,
+       max(other.observed_at) AS last
+  SET r.partners = partners, r.first_seen = first, r.last_seen = last
+  WITH r WHERE size(r.signal_ids) = 0
+  DELETE r
+}}
+WITH DISTINCT s
+OPTIONAL MATCH (s)-[old:MENTIONS]->()
+DELETE old
+"""
+"""A newer revision withdraws what the older one asserted (run before ``UPSERT_SIGNALS``)."""
+
+UPSERT_SIGNALS = """
+UNWIND $rows AS row
+MERGE (p:Partner {partner_id: row.partner_id})
+MERGE (s:Signal {signal_id: row.signal_id})
+  ON CREATE SET s.revision = -1
+MERGE (p)-[:REPORTED]->(s)
+WITH s, row WHERE row.revision > s.revision
+SET s += row.props, s.revision = row.revision,
+    s.observed_at = datetime(row.observed_at), s.reported_at = datetime(row.reported_at)
+"""
+
+
+def _newest_wins(target: str, source: str, props: tuple[str, ...], source_version: str,
+                 target_versions: str) -> str:
+    """``SET`` clauses: each property of ``target`` takes ``source``'s value when the source has
+    one and its version is at least the target's; ``prop_versions`` follows. ``source_version``
+    is one expression for all properties, or a list expression indexed per property when it
+    ends in ``[]``."""
+    def version(i: int) -> str:
+        return f"{source_version[:-2]}[{i}]" if source_version.endswith("[]") else source_version
+
+    take = [f"{source}.{p} IS NOT NULL AND {version(i)} >= {target_versions}[{i}]"
+            for i, p in enumerate(props)]
+    values = [f"{target}.{p} = CASE WHEN {cond} THEN {source}.{p} ELSE {target}.{p} END"
+              for p, cond in zip(props, take, strict=True)]
+    versions = ", ".join(f"CASE WHEN {cond} THEN {version(i)} "
+                         f"ELSE {target_versions}[{i}] END" for i, cond in enumerate(take))
+    return "SET " + ",\n    ".join([*values, f"{target}.prop_versions = [{versions}]"])
+
+
+def _blank(props: tuple[str, ...]) -> str:
+    return "[" + ", ".join("''" for _ in props) + "]"
+
+
+def _mentions_query(subject_type: str) -> str:
+    label, props = GRAPH_LABEL[subject_type], entity_properties(subject_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (s:Signal {{signal_id: row.signal_id}}) WHERE s.revision = row.revision
+MERGE (n:{ENTITY_LABEL} {{entity_id: row.entity_id}})
+SET n:{label}
+WITH s, n, row, coalesce(n.prop_versions, {_blank(props)}) AS nv
+{_newest_wins('n', 'row.props', props, 'row.version', 'nv')}
+WITH s, n, row
+CALL (n, row) {{
+  MATCH (n)-{_CANONICAL.format(var='t')}
+  WITH t, row, coalesce(t.prop_versions, {_blank(props)}) AS tv
+  {_newest_wins('t', 'row.props', props, 'row.version', 'tv')}
+}}
+WITH s, n, row
+{_canonical('n', 't')}
+WITH s, coalesce(t, n) AS e, row
+MERGE (s)-[m:MENTIONS {{ref: row.ref}}]->(e)
+SET m.role = row.role, m.revision = row.revision
+"""
+
+
+def _link_query(edge_type: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MATCH (s:Signal {{signal_id: row.signal_id}}) WHERE s.revision = row.revision
+MATCH (a0:{ENTITY_LABEL} {{entity_id: row.source}})
+MATCH (b0:{ENTITY_LABEL} {{entity_id: row.target}})
+{_canonical('a0', 'at')}
+WITH s, b0, coalesce(at, a0) AS a
+{_canonical('b0', 'bt')}
+WITH s, a, coalesce(bt, b0) AS b WHERE a <> b
+MERGE (a)-[r:{edge_type}]->(b)
+  ON CREATE SET r.signal_ids = [], r.partners = [], r.first_seen = s.observed_at,
+                r.last_seen = s.observed_at
+SET r.signal_ids = {_insert_sorted('r.signal_ids', 's.signal_id')},
+    r.partners = {_insert_sorted('r.partners', 's.partner_id')},
+    r.first_seen = CASE WHEN s.observed_at < r.first_seen THEN s.observed_at
+                        ELSE r.first_seen END,
+    r.last_seen = CASE WHEN s.observed_at > r.last_seen THEN s.observed_at ELSE r.last_seen END
+"""
+
+
+def _redirect_query(label: str) -> str:
+    return f"""
+UNWIND $rows AS row
+MERGE (m:{ENTITY_LABEL} {{entity_id: row.merged}})
+SET m:{label}
+MERGE (i:{ENTITY_LABEL} {{entity_id: row.into}})
+SET i:{label}
+WITH m, i, row
+WHERE m <> i AND NOT EXISTS {{ (i)-[:MERGED_INTO*1..{_MAX_REDIRECTS}]->(m) }}
+MERGE (m)-[r:MERGED_INTO]->(i)
+  ON CREATE SET r.reason = row.reason, r.record_id = row.record_id
+"""
+
+
+def _absorb_query(subject_type: str) -> str:
+    label, props = GRAPH_LABEL[subject_type], entity_properties(subject_type)
+    return f"""
+UNWIND $rows AS row
+MATCH (m:{label} {{entity_id: row.merged}})-{_CANONICAL.format(var='t')}
+WITH m, t, coalesce(m.prop_versions, {_blank(props)}) AS mv,
+     coalesce(t.prop_versions, {_blank(props)}) AS tv
+{_newest_wins('t', 'm', props, 'mv[]', 'tv')}
+"""
+
+
+MOVE_MENTIONS = f"""
+UNWIND $rows AS row
+MATCH (m:{ENTITY_LABEL} {{entity_id: row.merged}})-{_CANONICAL.format(var='t')}
+MATCH (s:Signal)-[old:MENTIONS]->(m)
+MERGE (s)-[new:MENTIONS {{ref: old.ref}}]->(t)
+SET new.role = old.role, new.revision = old.revision
+DELETE old
+"""
+
+
+def _move_query(edge_type: str, outgoing: bool) -> str:
+    old = f"(m)-[old:{edge_type}]->(x)" if outgoing else f"(x)-[old:{edge_type}]->(m)"
+    new = f"(t)-[new:{edge_type}]->(x)" if outgoing else f"(x)-[new:{edge_type}]->(t)"
+    return f"""
+UNWIND $rows AS row
+MATCH (m:{ENTITY_LABEL} {{entity_id: row.merged}})-{_CANONICAL.format(var='t')}
+MATCH {old}
+FOREACH (_ IN CASE WHEN x = t THEN [] ELSE [1] END |
+  MERGE {new}
+    ON CREATE SET new.signal_ids = [], new.partners = [], new.first_seen = old.first_seen,
+                  new.last_seen = old.last_seen
+  SET new.signal_ids = {_union_sorted('new.signal_ids', 'old.signal_ids')},
+      new.partners = {_union_sorted('new.partners', 'old.partners')},
+      new.first_seen = CASE WHEN old.first_seen < new.first_seen THEN old.first_seen
+                            ELSE new.first_seen END,
+      new.last_seen = CASE WHEN old.last_seen > new.last_seen THEN old.last_seen
+                           ELSE new.last_seen END)
+DELETE old
+"""
+
+
+PLACE_LOCATIONS = f"""
+UNWIND $ids AS id
+MATCH (n:Location {{entity_id: id}})
+{_canonical('n', 't')}
+WITH n, coalesce(t, n) AS e
+OPTIONAL MATCH (n)-[stale:IN]->() WHERE n <> e
+DELETE stale
+WITH DISTINCT e
+WITH e, coalesce(e.municipality, e.city) AS name, coalesce(e.country, 'NL') AS country
+WHERE name IS NOT NULL
+WITH e, name, country + ':' + toLower(replace(trim(name), ' ', '-')) AS code
+OPTIONAL MATCH (e)-[old:IN]->(other:Municipality) WHERE other.code <> code
+DELETE old
+WITH DISTINCT e, name, code
+MERGE (mu:Municipality {{code: code}})
+  ON CREATE SET mu.name = name
+SET mu.name = CASE WHEN name < mu.name THEN name ELSE mu.name END
+MERGE (e)-[:IN]->(mu)
+"""
+"""Each touched location (or its survivor) ``IN`` the municipality of its current address."""
+
+MENTIONS_QUERIES = {kind: _mentions_query(kind) for kind in GRAPH_LABEL}
+LINK_QUERIES = {edge.type: _link_query(edge.type) for edge in relation_types()}
+REDIRECT_QUERIES = {kind: _redirect_query(label) for kind, label in GRAPH_LABEL.items()}
+ABSORB_QUERIES = {kind: _absorb_query(kind) for kind in GRAPH_LABEL}
+MOVE_QUERIES = tuple(_move_query(edge.type, outgoing)
+                     for edge in relation_types() for outgoing in (True, False))
+
+
+@dataclass
+class GraphBatch:
+    """The rows of one batch, grouped by the query that writes them."""
+
+    signals: list[dict[str, Any]] = field(default_factory=list)
+    mentions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    """Subject type → mention rows."""
+    links: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    """Edge type → link rows."""
+    merges: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    """Subject type → merge rows (``merged``, ``into``, ``reason``, ``record_id``)."""
+    locations: set[str] = field(default_factory=set)
+    """Location entity ids whose municipality must be (re)placed."""
+
+    def __len__(self) -> int:
+        return len(self.signals) + sum(len(rows) for rows in self.merges.values())
+
+
+def write_batch(driver: Driver, database: str, batch: GraphBatch) -> None:
+    """Write one batch in one transaction (retried by the driver on transient errors)."""
+    with driver.session(database=database) as session:
+        session.execute_write(_write, batch)
+
+
+def _write(tx: ManagedTransaction, batch: GraphBatch) -> None:
+    if batch.signals:
+        tx.run(RETRACT_SIGNALS, rows=batch.signals).consume()
+        tx.run(UPSERT_SIGNALS, rows=batch.signals).consume()
+    for kind, rows in batch.mentions.items():
+        tx.run(MENTIONS_QUERIES[kind], rows=rows).consume()
+    for edge_type, rows in batch.links.items():
+        tx.run(LINK_QUERIES[edge_type], rows=rows).consume()
+    merges = [row for rows in batch.merges.values() for row in rows]
+    if merges:
+        for kind, rows in batch.merges.items():
+            tx.run(REDIRECT_QUERIES[kind], rows=rows).consume()
+        for kind, rows in batch.merges.items():
+            tx.run(ABSORB_QUERIES[kind], rows=rows).consume()
+        tx.run(MOVE_MENTIONS, rows=merges).consume()
+        for query in MOVE_QUERIES:
+            tx.run(query, rows=merges).consume()
+    if batch.locations:
+        tx.run(PLACE_LOCATIONS, ids=sorted(batch.locations)).consume()

@@ -9,7 +9,7 @@ import structlog
 from neo4j import Driver, ManagedTransaction
 
 from graph.exceptions import SchemaError
-from schemas.graph_model import NODE_TYPES, NodeType
+from schemas.graph_model import ENTITY_LABEL, ENTITY_LABELS, NODE_TYPES, NodeType
 
 log = structlog.get_logger(__name__)
 
@@ -50,8 +50,19 @@ def apply_schema(driver: Driver, database: str,
         for statement in statements:
             session.execute_write(_run, statement)
         session.run("CALL db.awaitIndexes(60)").consume()
-    log.info("graph.schema_applied", database=database, statements=len(statements))
+        labelled = session.run(LABEL_ENTITIES).single(strict=True)["labelled"]
+    log.info("graph.schema_applied", database=database, statements=len(statements),
+             entities_labelled=labelled)
     return len(statements)
+
+
+LABEL_ENTITIES = f"""
+MATCH (n) WHERE ({' OR '.join(f'n:{label}' for label in ENTITY_LABELS)}) AND NOT n:{ENTITY_LABEL}
+CALL (n) {{ SET n:{ENTITY_LABEL} }} IN TRANSACTIONS OF 10000 ROWS
+RETURN count(n) AS labelled
+"""
+"""Migration: entity nodes written before every entity carried ``ENTITY_LABEL`` get it (a
+no-op on a graph that has it; run in an auto-commit session)."""
 
 
 def _run(tx: ManagedTransaction, statement: str) -> None:

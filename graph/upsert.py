@@ -35,6 +35,8 @@ from neo4j import Driver, ManagedTransaction
 from schemas.graph_model import ENTITY_LABEL, entity_properties, relation_types
 from schemas.subjects import GRAPH_LABEL
 
+FIRST_REVISION = 1
+"""The revision ``streams.dedupe`` gives a signal's first version."""
 _MAX_REDIRECTS = 20
 _CANONICAL = (f"[:MERGED_INTO*1..{_MAX_REDIRECTS}]->({{var}}:{ENTITY_LABEL}) "
               "WHERE NOT ({var})-[:MERGED_INTO]->()")
@@ -267,8 +269,11 @@ def write_batch(driver: Driver, database: str, batch: GraphBatch) -> None:
 
 
 def _write(tx: ManagedTransaction, batch: GraphBatch) -> None:
+    revisions = [{"signal_id": row["signal_id"], "revision": row["revision"]}
+                 for row in batch.signals if row["revision"] > FIRST_REVISION]
+    if revisions:  # a first revision has nothing to retract
+        tx.run(RETRACT_SIGNALS, rows=revisions).consume()
     if batch.signals:
-        tx.run(RETRACT_SIGNALS, rows=batch.signals).consume()
         tx.run(UPSERT_SIGNALS, rows=batch.signals).consume()
     for kind, rows in batch.mentions.items():
         tx.run(MENTIONS_QUERIES[kind], rows=rows).consume()

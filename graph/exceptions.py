@@ -15,3 +15,40 @@ class SchemaError(GraphError):
     def __init__(self, label: str, problem: str) -> None:
         self.label, self.problem = label, problem
         super().__init__(f"node type {label!r}: {problem}")
+
+
+class QueryInputError(GraphError):
+    """An analyst query was given a parameter it cannot use; ``parameter`` names it."""
+
+    def __init__(self, parameter: str, value: object, problem: str) -> None:
+        self.parameter, self.value, self.problem = parameter, value, problem
+        super().__init__(f"{parameter}={value!r}: {problem}")
+
+
+class DepthError(QueryInputError):
+    """A traversal depth outside the allowed range."""
+
+    def __init__(self, parameter: str, value: object, low: int, high: int) -> None:
+        self.low, self.high = low, high
+        super().__init__(parameter, value, f"must be a whole number from {low} to {high}")
+
+
+class DateError(QueryInputError):
+    """A date or time window that cannot be used (unparseable, or ending before it starts)."""
+
+
+class UnknownEntityError(GraphError):
+    """No live entity with this id is visible to the caller (absent, or only in signals the
+    caller may not see: the two are deliberately the same answer)."""
+
+    def __init__(self, entity_id: str) -> None:
+        self.entity_id = entity_id
+        super().__init__(f"unknown entity {entity_id!r}")
+
+
+class UnknownMunicipalityError(GraphError):
+    """No municipality with this code is in the graph."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"unknown municipality {code!r} (codes look like 'NL:rotterdam')")

@@ -9,6 +9,9 @@ arrive in, and however often a batch is replayed, the graph ends the same.
   *retracts* the old one: its mentions go, and its id leaves the provenance of every relation
   edge between entities it mentioned (an edge left without supporting signals is deleted, the
   others get partners and first/last seen recomputed from the signals that remain).
+- **Mentions** carry what their signal said about the entity (the entity properties, beside
+  ``ref``, ``role``, ``revision`` and ``version``), so that a reader can show an entity as the
+  signals *it may see* describe it.
 - **Entity properties**: each property keeps the value of the newest mention that has it
   (newest by observed time, then signal id and ref — a total order), tracked in the node's
   ``prop_versions`` list (aligned with ``entity_properties``). Newest-wins per property is
@@ -134,7 +137,7 @@ WITH s, n, row
 {_canonical('n', 't')}
 WITH s, coalesce(t, n) AS e, row
 MERGE (s)-[m:MENTIONS {{ref: row.ref}}]->(e)
-SET m.role = row.role, m.revision = row.revision
+SET m += row.props, m.role = row.role, m.revision = row.revision, m.version = row.version
 """
 
 
@@ -189,7 +192,7 @@ UNWIND $rows AS row
 MATCH (m:{ENTITY_LABEL} {{entity_id: row.merged}})-{_CANONICAL.format(var='t')}
 MATCH (s:Signal)-[old:MENTIONS]->(m)
 MERGE (s)-[new:MENTIONS {{ref: old.ref}}]->(t)
-SET new.role = old.role, new.revision = old.revision
+SET new += properties(old)
 DELETE old
 """
 

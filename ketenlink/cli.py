@@ -12,6 +12,7 @@ from typing import Annotated
 import structlog
 import typer
 
+from graph.cli import graph_app
 from ketenlink.exceptions import KetenlinkError
 from ketenlink.logging import configure_logging
 from ketenlink.settings import Settings
@@ -28,6 +29,7 @@ gateway_app.add_typer(token_app, name="token")
 bench_app = typer.Typer(help="Benchmarks on the real stack, as ratios to the raw engines.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(graph_app, name="graph")
 
 log = structlog.get_logger("ketenlink.cli")
 
@@ -113,32 +115,33 @@ def worker(ctx: typer.Context) -> None:
 
 @app.command("sink")
 def sink(ctx: typer.Context) -> None:
-    """Write resolved signals into the Neo4j graph until stopped (SIGTERM / Ctrl-C)."""
+    """Write resolved signals and entity merges into the Neo4j graph until stopped (SIGTERM /
+    Ctrl-C); waits out Neo4j outages, parks records the graph refuses on signals.rejected."""
     import signal
     import threading
 
-    from kafka import KafkaConsumer
-
-    from consumers.graph_sink import run_sink
+    from consumers.graph_sink import DRIVER_RETRY_S, SinkTopics, open_consumer, run_sink
     from graph.driver import open_driver
     from infra.topics import load_layout
+    from producers.publisher import Publisher
 
     settings = _settings(ctx)
     layout = load_layout(prefix=settings.topic_prefix)
+    topics = SinkTopics(resolved=layout.name("signals.resolved"),
+                        merges=layout.name("entities.merges"),
+                        rejected=layout.name("signals.rejected"))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    consumer = KafkaConsumer(
-        layout.name("signals.resolved"), bootstrap_servers=settings.kafka.bootstrap_servers,
-        group_id=f"{settings.faust_app_id}-graph-sink", enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = open_consumer(settings.kafka.bootstrap_servers, topics,
+                             group_id=f"{settings.faust_app_id}-graph-sink")
     try:
-        with open_driver(settings.neo4j) as driver:
-            written = run_sink(consumer, driver, settings.neo4j.database, stop)
+        with open_driver(settings.neo4j, retry_s=DRIVER_RETRY_S) as driver, \
+                Publisher(settings.kafka, client_id="ketenlink-graph-sink") as parking:
+            stats = run_sink(consumer, driver, settings.neo4j.database, topics, parking, stop)
     finally:
         consumer.close()
-    log.info("sink.stopped", written=written)
+    log.info("sink.stopped", written=stats.written, parked=stats.parked, retries=stats.retries)
 
 
 @app.command("publish")
@@ -408,6 +411,44 @@ def bench_stream(
 
     try:
         result = run_stream_bench(_settings(ctx), signals, seed, typer.echo)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+@bench_app.command("graph")
+def bench_graph(
+    ctx: typer.Context,
+    signals: Annotated[int, typer.Option(min=200, help="Resolved signals for the throughput "
+                                                      "run.")] = 100_000,
+    nodes: Annotated[int, typer.Option(min=1, help="Grow the graph to this many nodes for the "
+                                                   "latency run.")] = 1_000_000,
+    queries: Annotated[int, typer.Option(min=10, help="Timed 2-hop queries.")] = 1_000,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed queries first.")] = 200,
+    seed: Annotated[int, typer.Option()] = 7,
+    wipe_graph: Annotated[bool, typer.Option("--wipe-graph", help="Allow deleting every node of "
+                                                                  "the database.")] = False,
+    latency_only: Annotated[bool, typer.Option("--latency-only", help="Only the latency part, on "
+                                                                      "the graph that is there.")
+                            ] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")
+                        ] = None,
+) -> None:
+    """Graph sink throughput against plain UNWIND ... CREATE into an empty database, and 2-hop
+    neighbourhood latency on a graph of --nodes nodes. WIPES THE DATABASE: run it on a stack of
+    its own, e.g. with KETENLINK_VAR_DIR=var/bench KETENLINK_KAFKA__PORT=29092
+    KETENLINK_KAFKA__CONTROLLER_PORT=29093 KETENLINK_NEO4J__BOLT_PORT=27687 set for
+    `ketenlink stack up`, this command and `ketenlink stack down`."""
+    import json
+
+    from graph.bench import GraphBenchOptions, run_graph_bench
+
+    options = GraphBenchOptions(signals=signals, nodes=nodes, queries=queries, warmup=warmup,
+                                seed=seed, wipe_graph=wipe_graph, latency_only=latency_only)
+    try:
+        result = run_graph_bench(_settings(ctx), options, typer.echo)
     except KetenlinkError as exc:
         _fail(exc)
         return

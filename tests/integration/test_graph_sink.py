@@ -132,7 +132,10 @@ def test_a_known_signal_set_gives_exactly_the_expected_graph(
     # the revision of a withdrew USES and LOCATED_AT: only kvk's signal supports them now
     assert provenance[(p, "USES", phone)]["signal_ids"] == (kvk,)
     assert provenance[(biz, "LOCATED_AT", loc)]["partners"] == ("kvk",)
-    assert provenance[(a, "MENTIONS", p)] == {"ref": "p1", "role": "suspect", "revision": 2}
+    mention = provenance[(a, "MENTIONS", p)]
+    assert {k: mention[k] for k in ("ref", "role", "revision", "family_name")} \
+        == {"ref": "p1", "role": "suspect", "revision": 2, "family_name": "Berg"}
+    assert mention["version"] == f"2026-03-01T23:00:00.000000Z|{a}|p1"  # what it said, when
 
     labels, signal = nodes[a]
     assert labels == ("Signal",)

@@ -91,7 +91,7 @@ def _add_resolved(batch: GraphBatch, doc: dict[str, Any]) -> None:
                   "barrier_stages": signal["barrier_stages"],
                   "corroborated_by": doc["corroborated_by"]},
     })
-    observed = _utc(signal["observed_at"])
+    observed = utc_version_time(signal["observed_at"])
     subjects = {s["ref"]: s for s in signal["subjects"]}
     for entity in doc["entities"]:
         kind = entity["type"]
@@ -141,7 +141,7 @@ def node_properties(subject: dict[str, Any]) -> dict[str, Any]:
     return {k: flat[k] for k in entity_properties(kind) if flat.get(k) is not None}
 
 
-def _utc(timestamp: str) -> str:
+def utc_version_time(timestamp: str) -> str:
     """A fixed-width UTC form of an ISO timestamp, so that versions compare as text."""
     return datetime.fromisoformat(timestamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -32,12 +32,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
-from schemas.graph_model import ENTITY_LABEL, entity_properties, has_postal_address, relation_types
+from consumers.graph_sink import node_properties, utc_version_time
+from schemas.graph_model import ENTITY_LABEL, relation_types
 from schemas.subjects import GRAPH_LABEL
 
 _SIGNAL_FIELDS = ("partner_ref", "category", "severity", "distribution", "purpose",
@@ -108,20 +108,6 @@ class RawPlan:
     relationships: int
 
 
-def subject_properties(subject: dict[str, Any]) -> dict[str, Any]:
-    """An entity node's properties from one subject (the graph model's list; address parts
-    flattened for types with a postal address)."""
-    kind = subject["type"]
-    values = dict(subject)
-    if has_postal_address(kind) and isinstance(subject.get("address"), dict):
-        values.update(subject["address"])
-    return {k: values[k] for k in entity_properties(kind) if values.get(k) is not None}
-
-
-def _utc(timestamp: str) -> str:
-    return datetime.fromisoformat(timestamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def municipality(props: dict[str, Any]) -> tuple[str, str] | None:
     """(code, name) of a location's municipality, keyed as the sink keys it."""
     name = props.get("municipality") or props.get("city")
@@ -169,7 +155,7 @@ def plan_raw(values: Sequence[bytes], batch_size: int) -> RawPlan:
             eid = entity["entity_id"]
             entity_at.setdefault(eid, at)
             kind_of.setdefault(eid, entity["type"])
-            props_of[eid] = subject_properties(subjects[entity["ref"]])
+            props_of[eid] = node_properties(subjects[entity["ref"]])
         for merge in doc["merges"]:
             for eid in (merge["merged"], merge["into"]):
                 entity_at.setdefault(eid, at)
@@ -217,13 +203,13 @@ def plan_raw(values: Sequence[bytes], batch_size: int) -> RawPlan:
                                        "reported_at": signal["reported_at"]})
         plan.rel(at, CREATE_REPORTED, {"partner_id": doc["partner"], "signal_id": sid})
         subjects = {s["ref"]: s for s in signal["subjects"]}
-        observed = _utc(signal["observed_at"])
+        observed = utc_version_time(signal["observed_at"])
         for entity in doc["entities"]:
             target = survivor(entity["entity_id"])
             plan.rel(max(at, entity_at[target]), CREATE_MENTIONS,
                      {"signal_id": sid, "entity_id": target, "ref": entity["ref"],
                       "role": entity["role"], "revision": doc["revision"],
-                      "props": subject_properties(subjects[entity["ref"]]),
+                      "props": node_properties(subjects[entity["ref"]]),
                       "version": f"{observed}|{sid}|{entity['ref']}"})
         for link in doc["links"]:
             source, target = survivor(link["source"]), survivor(link["target"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from consumers.graph_sink import node_properties
 from graph.bench_data import copy_merge, copy_record
 from graph.bench_raw import (
     CREATE_ENTITIES,
@@ -18,7 +19,6 @@ from graph.bench_raw import (
     RawPlan,
     municipality,
     plan_raw,
-    subject_properties,
 )
 from schemas.signal import Signal
 from streams.pipeline import process
@@ -106,7 +106,7 @@ def test_merges_fold_into_the_survivor() -> None:
 
 def test_subject_properties_flatten_postal_addresses() -> None:
     business = valid_doc()["subjects"][1]
-    props = subject_properties(business)
+    props = node_properties(business)
     assert props["kvk_number"] == "81234567" and props["city"] == "Breda"
     assert "address" not in props and "ref" not in props and "role" not in props
     assert municipality({"city": "Den Haag"}) == ("NL:den-haag", "Den Haag")

@@ -156,7 +156,7 @@ class SinkStats:
 
 
 def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: SinkTopics,
-             parking: Publisher, stop: threading.Event, max_records: int = 1000,
+             parking: Publisher, stop: threading.Event, max_records: int = 5000,
              on_batch: Callable[[int], None] | None = None) -> SinkStats:
     """Move batches from ``consumer`` (subscribed to ``topics.resolved`` and ``topics.merges``)
     into Neo4j until ``stop`` is set."""

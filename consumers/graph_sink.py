@@ -36,6 +36,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from graph.upsert import GraphBatch, write_batch
 from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address
+from streams.resolve.features import ID_PREFIX
 
 __all__ = ["GraphBatch", "SinkTopics", "batch_rows", "open_consumer", "run_sink", "write_batch"]
 
@@ -120,13 +121,12 @@ def _add_merge(batch: GraphBatch, merge: dict[str, Any]) -> None:
         batch.locations.update((row["merged"], row["into"]))
 
 
-_KIND_OF_PREFIX = {"P": "person", "B": "business", "L": "location", "T": "phone", "E": "email",
-                   "A": "bank_account", "V": "vehicle", "W": "website"}
+_KIND_OF_PREFIX = {prefix: kind for kind, prefix in ID_PREFIX.items()}
 
 
 def kind_of(entity_id: str) -> str:
     """The subject type of an entity id from its prefix (``streams.resolve.features.ID_PREFIX``)."""
-    kind = _KIND_OF_PREFIX.get(entity_id.split("-", 1)[0]) if "-" in entity_id else None
+    kind = _KIND_OF_PREFIX.get(entity_id[:2])
     if kind is None:
         raise ValueError(f"not an entity id: {entity_id!r}")
     return kind

@@ -15,7 +15,7 @@ log = structlog.get_logger(__name__)
 
 # Labels and properties become part of DDL (Cypher cannot parameterise them), so they must be
 # plain identifiers from the declared model, never input.
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def _snake(label: str) -> str:
@@ -28,7 +28,7 @@ def schema_statements(node_types: Sequence[NodeType] = NODE_TYPES) -> list[str]:
     statements: list[str] = []
     for node in node_types:
         for ident in (node.label, node.key, *node.indexed):
-            if not _IDENTIFIER.match(ident):
+            if not IDENTIFIER.match(ident):
                 raise SchemaError(node.label, f"{ident!r} is not a plain identifier")
         name = _snake(node.label)
         statements.append(

@@ -40,8 +40,9 @@ from schemas.subjects import GRAPH_LABEL
 
 FIRST_REVISION = 1
 """The revision ``streams.dedupe`` gives a signal's first version."""
-_MAX_REDIRECTS = 20
-_CANONICAL = (f"[:MERGED_INTO*1..{_MAX_REDIRECTS}]->({{var}}:{ENTITY_LABEL}) "
+MAX_REDIRECTS = 20
+"""How long a ``MERGED_INTO`` chain is followed (writes and analyst queries alike)."""
+_CANONICAL = (f"[:MERGED_INTO*1..{MAX_REDIRECTS}]->({{var}}:{ENTITY_LABEL}) "
               "WHERE NOT ({var})-[:MERGED_INTO]->()")
 
 
@@ -170,7 +171,7 @@ SET m:{label}
 MERGE (i:{ENTITY_LABEL} {{entity_id: row.into}})
 SET i:{label}
 WITH m, i, row
-WHERE m <> i AND NOT EXISTS {{ (i)-[:MERGED_INTO*1..{_MAX_REDIRECTS}]->(m) }}
+WHERE m <> i AND NOT EXISTS {{ (i)-[:MERGED_INTO*1..{MAX_REDIRECTS}]->(m) }}
 MERGE (m)-[r:MERGED_INTO]->(i)
   ON CREATE SET r.reason = row.reason, r.record_id = row.record_id
 """

@@ -16,17 +16,15 @@ only the global ones (clusters, ring seeds) scan.
 
 from __future__ import annotations
 
-import re
-
 from graph.exceptions import SchemaError
+from graph.schema import IDENTIFIER
+from graph.upsert import MAX_REDIRECTS
 from schemas.graph_model import ENTITY_LABEL, relation_types
-
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def _identifiers(*names: str) -> tuple[str, ...]:
     for name in names:
-        if not _IDENTIFIER.match(name):
+        if not IDENTIFIER.match(name):
             raise SchemaError(name, "is not a plain identifier")
     return names
 
@@ -39,7 +37,6 @@ ADDRESS_TYPES: tuple[str, ...] = _identifiers(
 _ENTITY = _identifiers(ENTITY_LABEL)[0]
 _REL = "|".join(RELATION_TYPES)
 _ADDR = "|".join(ADDRESS_TYPES)
-_MAX_REDIRECTS = 20
 
 
 def _visible(s: str) -> str:
@@ -68,7 +65,7 @@ _EVIDENCE = "{.signal_id, .partner_id, .observed_at}"
 
 RESOLVE = f"""
 MATCH (n:{_ENTITY} {{entity_id: $id}})
-OPTIONAL MATCH chain = (n)-[:MERGED_INTO*1..{_MAX_REDIRECTS}]->(t:{_ENTITY})
+OPTIONAL MATCH chain = (n)-[:MERGED_INTO*1..{MAX_REDIRECTS}]->(t:{_ENTITY})
   WHERE NOT (t)-[:MERGED_INTO]->()
 WITH n, chain, coalesce(t, n) AS e
 RETURN e.entity_id AS entity_id,

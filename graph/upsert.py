@@ -15,7 +15,10 @@ arrive in, and however often a batch is replayed, the graph ends the same.
 - **Entity properties**: each property keeps the value of the newest mention that has it
   (newest by observed time, then signal id and ref — a total order), tracked in the node's
   ``prop_versions`` list (aligned with ``entity_properties``). Newest-wins per property is
-  commutative, so arrival order does not matter.
+  commutative, so arrival order does not matter. A read-then-write of one node runs in a
+  ``CALL`` subquery, so that each ``$rows`` row sees the writes of the rows before it (Cypher
+  runs clause by clause: a ``WITH`` that reads ``prop_versions`` for every row before the
+  ``SET`` runs would let an older mention in the same batch overwrite a newer one).
 - **Merges** leave ``(merged)-[:MERGED_INTO]->(survivor)``; the merged node keeps its own
   properties, its mentions and relation edges move to the end of the redirect chain (provenance
   unioned; an edge that would join the survivor to itself is dropped). Every write follows the
@@ -91,9 +94,12 @@ MERGE (p:Partner {partner_id: row.partner_id})
 MERGE (s:Signal {signal_id: row.signal_id})
   ON CREATE SET s.revision = -1
 MERGE (p)-[:REPORTED]->(s)
-WITH s, row WHERE row.revision > s.revision
-SET s += row.props, s.revision = row.revision,
-    s.observed_at = datetime(row.observed_at), s.reported_at = datetime(row.reported_at)
+WITH s, row
+CALL (s, row) {
+  WITH s, row WHERE row.revision > s.revision
+  SET s += row.props, s.revision = row.revision,
+      s.observed_at = datetime(row.observed_at), s.reported_at = datetime(row.reported_at)
+}
 """
 
 
@@ -126,9 +132,11 @@ UNWIND $rows AS row
 MATCH (s:Signal {{signal_id: row.signal_id}}) WHERE s.revision = row.revision
 MERGE (n:{ENTITY_LABEL} {{entity_id: row.entity_id}})
 SET n:{label}
-WITH s, n, row, coalesce(n.prop_versions, {_blank(props)}) AS nv
-{_newest_wins('n', 'row.props', props, 'row.version', 'nv')}
 WITH s, n, row
+CALL (n, row) {{
+  WITH n, row, coalesce(n.prop_versions, {_blank(props)}) AS nv
+  {_newest_wins('n', 'row.props', props, 'row.version', 'nv')}
+}}
 CALL (n, row) {{
   MATCH (n)-{_CANONICAL.format(var='t')}
   WITH t, row, coalesce(t.prop_versions, {_blank(props)}) AS tv
@@ -182,9 +190,11 @@ def _absorb_query(subject_type: str) -> str:
     return f"""
 UNWIND $rows AS row
 MATCH (m:{label} {{entity_id: row.merged}})-{_CANONICAL.format(var='t')}
-WITH m, t, coalesce(m.prop_versions, {_blank(props)}) AS mv,
-     coalesce(t.prop_versions, {_blank(props)}) AS tv
-{_newest_wins('t', 'm', props, 'mv[]', 'tv')}
+CALL (m, t) {{
+  WITH m, t, coalesce(m.prop_versions, {_blank(props)}) AS mv,
+       coalesce(t.prop_versions, {_blank(props)}) AS tv
+  {_newest_wins('t', 'm', props, 'mv[]', 'tv')}
+}}
 """
 
 

@@ -59,10 +59,11 @@ class TopicFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     partners: tuple[str, ...]
+    recipients: tuple[str, ...] = ()
     defaults: dict[str, Any] = Field(default_factory=dict)
     topics: tuple[dict[str, Any], ...]
 
-    @field_validator("partners")
+    @field_validator("partners", "recipients")
     @classmethod
     def _partner_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for partner in value:
@@ -78,10 +79,12 @@ class TopicLayout:
     partners: tuple[str, ...]
     topics: tuple[TopicSpec, ...]
     prefix: str = ""
+    recipients: tuple[str, ...] = ()
 
     def name(self, logical: str, partner: str | None = None) -> str:
-        """The concrete name of a logical topic, e.g. ``name("signals.in.{partner}", "kvk")``."""
-        concrete = logical.format(partner=partner) if partner else logical
+        """The concrete name of a logical topic, e.g. ``name("signals.in.{partner}", "kvk")``
+        or ``name("deliveries.{recipient}", "om")``."""
+        concrete = logical.format(partner=partner, recipient=partner) if partner else logical
         full = self.prefix + concrete
         if full not in {t.name for t in self.topics}:
             raise TopicSpecError(full, "is not in the topic spec (infra/topics.yaml)")
@@ -91,9 +94,14 @@ class TopicLayout:
         """The per-partner inbound topics."""
         return [self.name("signals.in.{partner}", p) for p in self.partners]
 
+    def delivery(self, recipient: str) -> str:
+        """The delivery topic of one recipient partner."""
+        return self.name("deliveries.{recipient}", recipient)
+
 
 def load_layout(path: Path | None = None, prefix: str = "") -> TopicLayout:
-    """Read and expand the topic spec; ``{partner}`` names expand once per partner."""
+    """Read and expand the topic spec; ``{partner}`` names expand once per inbound partner,
+    ``{recipient}`` names once per recipient partner."""
     text = path.read_text() if path else \
         resources.files("infra").joinpath("topics.yaml").read_text()
     try:
@@ -101,13 +109,16 @@ def load_layout(path: Path | None = None, prefix: str = "") -> TopicLayout:
         topics: list[TopicSpec] = []
         for raw in spec.topics:
             entry = {**spec.defaults, **raw}
-            names = [entry["name"].format(partner=p) for p in spec.partners] \
-                if "{partner}" in entry["name"] else [entry["name"]]
+            name = entry["name"]
+            names = [name.format(partner=p) for p in spec.partners] if "{partner}" in name \
+                else [name.format(recipient=r) for r in spec.recipients] \
+                if "{recipient}" in name else [name]
             topics.extend(TopicSpec.model_validate({**entry, "name": prefix + n}) for n in names)
     except ValidationError as exc:
         raise TopicSpecError(str(path or "infra/topics.yaml"), f"invalid spec: {exc}") from exc
     _no_duplicates(topics)
-    return TopicLayout(partners=spec.partners, topics=tuple(topics), prefix=prefix)
+    return TopicLayout(partners=spec.partners, topics=tuple(topics), prefix=prefix,
+                       recipients=spec.recipients)
 
 
 def _no_duplicates(topics: Iterable[TopicSpec]) -> None:

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from policy.exceptions import ClearanceError, RoleRequiredError, UnknownPartnerError
 from schemas.signal import Distribution, Purpose
@@ -110,18 +106,10 @@ def require_role(clearance: Clearance, role: str) -> None:
 
 
 def load_clearances(path: Path | None = None) -> dict[str, Clearance]:
-    """Read the partner clearance file (default: ``policy/partners.yaml``)."""
-    where = str(path or "policy/partners.yaml")
-    text = path.read_text(encoding="utf-8") if path else \
-        resources.files("policy").joinpath("partners.yaml").read_text(encoding="utf-8")
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ClearanceError(where, f"not YAML: {exc}") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("partners"), dict):
-        raise ClearanceError(where, "expected a mapping 'partners: {<partner id>: ...}'")
-    return {str(partner): _clearance(where, str(partner), entry)
-            for partner, entry in doc["partners"].items()}
+    """Every partner's clearance from the partner file (default: ``policy/partners.yaml``)."""
+    from policy.registry import load_registry  # the registry builds on this module
+
+    return dict(load_registry(path).clearances)
 
 
 def clearance_for(partner: str, clearances: Mapping[str, Clearance] | None = None) -> Clearance:
@@ -130,18 +118,6 @@ def clearance_for(partner: str, clearances: Mapping[str, Clearance] | None = Non
     if partner not in known:
         raise UnknownPartnerError(partner, tuple(sorted(known)))
     return known[partner]
-
-
-def _clearance(where: str, partner: str, entry: Any) -> Clearance:
-    if not isinstance(entry, dict) or set(entry) - {"distributions", "purposes", "roles"}:
-        raise ClearanceError(where, f"{partner}: expected only distributions, purposes, roles")
-    lists = {}
-    for key in ("distributions", "purposes", "roles"):
-        value = entry.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ClearanceError(where, f"{partner}.{key}: expected a list of names")
-        lists[key] = frozenset(value)
-    return Clearance(partner, lists["distributions"], lists["purposes"], lists["roles"])
 
 
 def _known(where: str, what: str, values: Iterable[str], allowed: tuple[str, ...]) -> None:

@@ -12,7 +12,8 @@ def test_shipped_spec_expands_partner_topics() -> None:
     layout = load_layout()
     names = {t.name for t in layout.topics}
     assert {f"signals.in.{p}" for p in layout.partners} <= names
-    assert {f"deliveries.{p}" for p in layout.partners} <= names
+    assert {f"deliveries.{p}" for p in layout.recipients} <= names
+    assert "deliveries.om" in names and "signals.in.om" not in names
     assert {"signals.rejected", "signals.resolved", "alerts.om", "audit.log"} <= names
     assert layout.inbound() == [f"signals.in.{p}" for p in layout.partners]
     assert "stichting-m" in layout.partners and "zorg" in layout.partners

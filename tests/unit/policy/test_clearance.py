@@ -93,11 +93,14 @@ def test_clearances_refuse_unknown_names() -> None:
 
 def test_loading_a_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "partners.yaml"
-    bad.write_text("partners:\n  riec:\n    distributions: amber\n")
-    with pytest.raises(ClearanceError, match=r"riec\.distributions"):
+    bad.write_text("partners:\n  riec:\n    source: enforcement\n    distributions: amber\n")
+    with pytest.raises(ClearanceError, match=r"riec: distributions: .*valid tuple"):
         load_clearances(bad)
-    bad.write_text("partners:\n  riec:\n    colour: blue\n")
-    with pytest.raises(ClearanceError, match="only"):
+    bad.write_text("partners:\n  riec:\n    source: enforcement\n    colour: blue\n")
+    with pytest.raises(ClearanceError, match="colour: Extra inputs are not permitted"):
+        load_clearances(bad)
+    bad.write_text("partners:\n  riec:\n    source: enforcement\n    distributions: [red]\n")
+    with pytest.raises(ClearanceError, match="'red' cannot be granted"):
         load_clearances(bad)
     bad.write_text("- a list\n")
     with pytest.raises(ClearanceError, match="mapping"):

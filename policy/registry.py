@@ -1,0 +1,193 @@
+"""The partner registry: who each chain partner is on the platform, as data.
+
+An entry holds the partner's clearance (distributions, purposes), its roles, the kind of source
+it is (anonymous tips and healthcare carry details only cleared partners may read), its
+subscriptions and, for partners without a Kafka client, its webhook. ``policy/partners.yaml`` is
+the seed; run-time changes are full entries on the compacted topic ``partners.registry``
+(``policy.live``), so every router sees the same registry without a restart.
+
+A subscription is a conjunction of filters; a partner receives a signal it may see when any of
+its subscriptions matches (``streams.route``). An empty filter does not constrain.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from policy.clearance import Clearance
+from policy.exceptions import ClearanceError, UnknownPartnerError
+from schemas.indicators import catalogue
+from schemas.regions import municipality_code, regions
+from schemas.signal import BarrierStage, Category, PartnerId
+
+_ENTRY = ConfigDict(frozen=True, extra="forbid")
+SourceKind = Literal["registry", "enforcement", "healthcare", "anonymous-tips", "municipality",
+                     "prosecution"]
+SENSITIVE_SOURCES: frozenset[str] = frozenset({"healthcare", "anonymous-tips"})
+"""Sources whose free text and identifiers only cleared enforcement partners read
+(``policy.view``)."""
+
+
+class Subscription(BaseModel):
+    """One standing question of a partner: all given filters must hold (lists: any of)."""
+
+    model_config = _ENTRY
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-_.]{0,62}$")]
+    municipalities: tuple[str, ...] = Field(
+        default=(), description="Municipality names or codes (NL:breda) of a location subject.")
+    regions: tuple[str, ...] = Field(default=(), description="RIEC region codes (ZWB, RR, ...).")
+    categories: tuple[Category, ...] = ()
+    barrier_stages: tuple[BarrierStage, ...] = ()
+    indicators: tuple[str, ...] = ()
+    min_risk: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="Some entity of the signal has at least this risk score.")
+    watchlist: tuple[str, ...] = Field(default=(), description="Entity ids (P-…, B-…).")
+    own_entities: bool = Field(
+        default=False, description="The signal mentions an entity one of my own signals "
+                                   "mentioned before.")
+
+    @field_validator("municipalities")
+    @classmethod
+    def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v if ":" in v else municipality_code(v) for v in value)
+
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(regions()))
+        if unknown:
+            raise ValueError(f"unknown region(s) {unknown}; known: {sorted(regions())}")
+        return value
+
+    @field_validator("indicators")
+    @classmethod
+    def _known_indicators(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(catalogue()))
+        if unknown:
+            raise ValueError(f"unknown indicator code(s) {unknown}; see schemas/indicators.yaml")
+        return value
+
+
+class Webhook(BaseModel):
+    """Where ``ketenlink deliver`` POSTs the partner's deliveries. HTTPS, or plain HTTP on a
+    loopback address (tests, a local relay)."""
+
+    model_config = _ENTRY
+
+    url: Annotated[str, Field(max_length=2000)]
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 8
+
+    @field_validator("url")
+    @classmethod
+    def _https_or_loopback(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("a webhook url is https://host/path")
+        if parts.scheme == "http" and not _loopback(parts.hostname):
+            raise ValueError("plain http is allowed on loopback only; use https")
+        return value
+
+
+class PartnerEntry(BaseModel):
+    """One partner's registry entry."""
+
+    model_config = _ENTRY
+
+    partner_id: PartnerId
+    source: SourceKind
+    distributions: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    webhook: Webhook | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PartnerEntry:
+        try:
+            self.clearance()
+        except ClearanceError as exc:
+            raise ValueError(exc.problem) from exc
+        names = [s.name for s in self.subscriptions]
+        if len(set(names)) != len(names):
+            raise ValueError("two subscriptions have the same name")
+        if self.subscriptions and "subscriber" not in self.roles:
+            raise ValueError("subscriptions need the 'subscriber' role")
+        return self
+
+    def clearance(self) -> Clearance:
+        return Clearance(self.partner_id, frozenset(self.distributions),
+                         frozenset(self.purposes), frozenset(self.roles))
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every partner's entry at one ``version`` (0: the file; else the offset of the last
+    run-time change applied + 1)."""
+
+    entries: Mapping[str, PartnerEntry]
+    version: int = 0
+    clearances: Mapping[str, Clearance] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "clearances",
+                           {p: e.clearance() for p, e in self.entries.items()})
+
+    def entry(self, partner: str) -> PartnerEntry:
+        if partner not in self.entries:
+            raise UnknownPartnerError(partner, tuple(sorted(self.entries)))
+        return self.entries[partner]
+
+    def with_entry(self, entry: PartnerEntry, version: int) -> Registry:
+        return Registry({**self.entries, entry.partner_id: entry}, version)
+
+    def without(self, partner: str, seed: Registry, version: int) -> Registry:
+        """The registry with ``partner`` back to its seed entry (gone when the seed lacks it)."""
+        entries = {k: v for k, v in self.entries.items() if k != partner}
+        if partner in seed.entries:
+            entries[partner] = seed.entries[partner]
+        return Registry(entries, version)
+
+
+def parse_entry(partner: str, doc: Any, where: str = "partner entry") -> PartnerEntry:
+    """A registry entry from its JSON/YAML form; ``ClearanceError`` names what is wrong."""
+    if not isinstance(doc, dict):
+        raise ClearanceError(where, f"{partner}: expected a mapping")
+    try:
+        return PartnerEntry.model_validate({**doc, "partner_id": partner})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'entry'}: {e['msg']}"
+                             for e in exc.errors())
+        raise ClearanceError(where, f"{partner}: {problems}") from exc
+
+
+def load_registry(path: Path | None = None) -> Registry:
+    """Read the partner file (default: the shipped ``policy/partners.yaml``)."""
+    where = str(path or "policy/partners.yaml")
+    text = path.read_text(encoding="utf-8") if path else \
+        resources.files("policy").joinpath("partners.yaml").read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ClearanceError(where, f"not YAML: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("partners"), dict):
+        raise ClearanceError(where, "expected a mapping 'partners: {<partner id>: ...}'")
+    return Registry({str(p): parse_entry(str(p), e, where) for p, e in doc["partners"].items()})
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

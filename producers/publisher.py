@@ -46,11 +46,12 @@ class Publisher:
             compression_type="gzip",
         )
 
-    def publish(self, topic: str, key: bytes | None, value: bytes) -> Published:
-        """Send one record and wait for the broker's acknowledgement."""
+    def publish(self, topic: str, key: bytes | None, value: bytes | None) -> Published:
+        """Send one record (``value=None``: a tombstone) and wait for the broker's
+        acknowledgement."""
         return self.publish_many(topic, [(key, value)])[0]
 
-    def publish_many(self, topic: str, records: Iterable[tuple[bytes | None, bytes]]
+    def publish_many(self, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]
                      ) -> list[Published]:
         """Send records in order and wait for all acknowledgements; raise on the first failure."""
         futures = []

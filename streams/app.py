@@ -89,15 +89,15 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     return app
 
 
-def _raw_topic(app: faust.App, *names: str) -> faust.TopicT:
+def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
     return app.topic(*names, key_type=bytes, value_type=bytes, key_serializer="raw",
                      value_serializer="raw")
 
 
 def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
-    inbound = _raw_topic(app, *layout.inbound())
-    normalised = _raw_topic(app, layout.name("signals.normalised"))
-    rejected = _raw_topic(app, layout.name("signals.rejected"))
+    inbound = raw_topic(app, *layout.inbound())
+    normalised = raw_topic(app, layout.name("signals.normalised"))
+    rejected = raw_topic(app, layout.name("signals.rejected"))
     partner_of = {layout.name("signals.in.{partner}", p): p for p in layout.partners}
 
     @app.agent(inbound, name="intake")
@@ -115,23 +115,23 @@ def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
                          partition=message.partition, offset=message.offset, reason=exc.reason)
                 continue
             except Exception as exc:  # anything else is a bug: stop, do not ack
-                _die(exc, message.topic, message.partition, message.offset)
+                die(exc, message.topic, message.partition, message.offset)
             await normalised.send(key=accepted.key, value=accepted.value)
 
 
 def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
     normalised_name = layout.name("signals.normalised")
     judgements_name = layout.name("resolver.judgements")
-    source = _raw_topic(app, normalised_name, judgements_name)
-    resolved = _raw_topic(app, layout.name("signals.resolved"))
-    merges = _raw_topic(app, layout.name("entities.merges"))
-    rejected = _raw_topic(app, layout.name("signals.rejected"))
+    source = raw_topic(app, normalised_name, judgements_name)
+    resolved = raw_topic(app, layout.name("signals.resolved"))
+    merges = raw_topic(app, layout.name("entities.merges"))
+    rejected = raw_topic(app, layout.name("signals.rejected"))
     # str keys and untyped values: faust serialises both as JSON
     signals_table = app.Table("signals", partitions=1, key_type=str)
     resolver_table = app.Table("resolver", partitions=1, key_type=str)
 
     async def send_json(topic: faust.TopicT, key: str, value: dict[str, Any]) -> None:
-        await topic.send(key=key.encode(), value=_dumps(value))
+        await topic.send(key=key.encode(), value=dumps_json(value))
 
     @app.agent(source, name="resolve")
     async def resolve(stream: faust.StreamT[bytes]) -> None:
@@ -162,14 +162,14 @@ def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
                     log.info("dedupe.suppressed", signal_id=outcome.dedup.signal_id,
                              duplicate_of=outcome.dedup.duplicate_of)
             except Exception as exc:  # a bug or a broken invariant: stop, do not ack
-                _die(exc, message.topic, message.partition, message.offset)
+                die(exc, message.topic, message.partition, message.offset)
 
 
-def _dumps(value: dict[str, Any]) -> bytes:
+def dumps_json(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _die(exc: BaseException, topic: str, partition: int, offset: int,
+def die(exc: BaseException, topic: str, partition: int, offset: int,
          exit_: Callable[[int], NoReturn] = os._exit) -> NoReturn:
     """Log the failure with the record's coordinates and end the process without faust's
     shutdown, which would ack the record and commit its offset: after a restart it comes again."""

@@ -7,18 +7,21 @@ that owns the second. The worker calls ``process`` for every record of ``signals
 Store keys (the ``signals`` store; the resolver keeps its own): those of ``streams.dedupe``,
 ``p:<entity id>`` (partners whose signals mention the entity: corroboration),
 ``m:<topic>/<partition>/<offset>`` (the merges an inbound record caused, emitted again when it is
-replayed) and ``c:<partner>/<verdict>`` (counters).
+replayed), ``ev:<entity id>`` (the newest signals that mention the entity: its risk evidence)
+and ``c:<partner>/<verdict>`` (counters).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from schemas.signal import Signal
 from streams.dedupe import Deduplicated, deduplicate
 from streams.resolve import Merge, Resolution, Resolver
+from streams.risk import MAX_EVIDENCE, Evidence, score
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
                                                                      resolutions, strict=True)}
     corroborated_by = _corroborate(store, signal.partner, entity_of.values())
+    risk = _record_evidence(store, signal, dedup.signal_id, entity_of.values())
     resolved = {
         "signal_id": dedup.signal_id,
         "revision": dedup.revision,
@@ -71,6 +75,7 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
                    for s, r in zip(signal.subjects, resolutions, strict=True) for c in r.review],
         "merges": [m.to_json() for m in merges],
         "corroborated_by": corroborated_by,
+        "risk": risk,
     }
     return Outcome(dedup, resolved, merges)
 
@@ -107,11 +112,40 @@ def _count(store: MutableMapping[str, Any], key: str) -> None:
 
 
 def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
-    """The survivor of a merge inherits the partners of the merged entity."""
+    """The survivor of a merge inherits the partners and the evidence of the merged entity."""
     merged = store.get(f"p:{merge.merged}")
     if merged:
         into = store.get(f"p:{merge.into}") or []
         store[f"p:{merge.into}"] = sorted({*into, *merged})
+    evidence = store.get(f"ev:{merge.merged}")
+    if evidence:
+        by_signal = {e["signal_id"]: e for e in [*evidence, *(store.get(f"ev:{merge.into}") or [])]}
+        store[f"ev:{merge.into}"] = _newest(by_signal.values())
+
+
+def _record_evidence(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
+                     entities: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Adds this signal to the evidence of each entity it mentions (a revision replaces its
+    earlier one); the risk score of each entity as of this signal's report time."""
+    item = Evidence(signal_id, signal.partner, signal.observed_at, signal.severity.value,
+                    tuple(s.value for s in signal.barrier_stages), signal.indicators).to_json()
+    risk = {}
+    for entity_id in dict.fromkeys(entities):
+        kept = [e for e in store.get(f"ev:{entity_id}") or () if e["signal_id"] != signal_id]
+        evidence = _newest([*kept, item])
+        store[f"ev:{entity_id}"] = evidence
+        scored = score((Evidence.from_json(e) for e in evidence), signal.reported_at)
+        risk[entity_id] = {"score": scored.score,
+                           "parts": {k: v["points"] for k, v in scored.breakdown.items()
+                                     if isinstance(v, dict)}}
+    return risk
+
+
+def _newest(evidence: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``MAX_EVIDENCE`` newest items, oldest first."""
+    ordered = sorted(evidence, key=lambda e: (datetime.fromisoformat(e["observed_at"]),
+                                              e["signal_id"]))
+    return ordered[-MAX_EVIDENCE:]
 
 
 def _corroborate(store: MutableMapping[str, Any], partner: str, entities: Iterable[str]

@@ -86,25 +86,26 @@ def score(evidence: Iterable[Evidence], at: datetime) -> RiskScore:
         for code in item.indicators:
             latest_by["indicator"][code] = item.observed_at
 
-    partner_reasons = [{"partner": p, "decay": round(decay(t), 3)}
+    partner_reasons: list[dict[str, Any]] = [{"partner": p, "decay": round(decay(t), 3)}
                        for p, t in sorted(latest_by["partner"].items())]
     # the first partner is the baseline; each further independent partner corroborates
     corroborating = sorted((r["decay"] for r in partner_reasons), reverse=True)[1:]
     partners = _part(PARTNER_POINTS * sum(corroborating), partner_reasons)
-    severity_reasons = [{"signal_id": e.signal_id, "partner": e.partner, "severity": e.severity,
-                         "points": round(SEVERITY_POINTS.get(e.severity, 0.0) *
-                                         decay(e.observed_at), 3)} for e in items]
+    severity_reasons: list[dict[str, Any]] = [
+        {"signal_id": e.signal_id, "partner": e.partner, "severity": e.severity,
+         "points": round(SEVERITY_POINTS.get(e.severity, 0.0) * decay(e.observed_at), 3)}
+        for e in items]
     severity = _part(sum(r["points"] for r in severity_reasons), severity_reasons)
-    stage_reasons = [{"stage": s, "points": round(STAGE_POINTS * decay(t), 3)}
+    stage_reasons: list[dict[str, Any]] = [{"stage": s, "points": round(STAGE_POINTS * decay(t), 3)}
                      for s, t in sorted(latest_by["stage"].items())]
     stages = _part(sum(r["points"] for r in stage_reasons), stage_reasons)
     known = catalogue()
-    indicator_reasons = [{"code": c, "weight": known[c].weight if c in known else 0.0,
+    indicator_reasons: list[dict[str, Any]] = [{"code": c, "weight": known[c].weight if c in known else 0.0,
                           "points": round(INDICATOR_POINTS * (known[c].weight if c in known
                                                                else 0.0) * decay(t), 3)}
                          for c, t in sorted(latest_by["indicator"].items())]
     indicators = _part(sum(r["points"] for r in indicator_reasons), indicator_reasons)
-    parts = {"partners": partners, "severity": severity, "stages": stages,
+    parts: dict[str, dict[str, Any]] = {"partners": partners, "severity": severity, "stages": stages,
              "indicators": indicators}
     total = round(sum(p["points"] for p in parts.values()), 3)
     return RiskScore(total, {**parts, "signals": len(items), "at": at.isoformat(),

@@ -1,0 +1,158 @@
+"""``ketenlink partners ...``: read and change the partner registry at run time.
+
+A change is written as the partner's full new entry to ``partners.registry`` (checked by the
+same model as the file), recorded on ``audit.log`` with who made it (``--by``), and picked up by
+every running router and deliverer without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ketenlink.exceptions import KetenlinkError
+
+if TYPE_CHECKING:
+    from policy.registry import PartnerEntry, Registry
+
+partners_app = typer.Typer(help="The partner registry: clearances, subscriptions, webhooks.",
+                           no_args_is_help=True)
+By = Annotated[str, typer.Option("--by", help="Who makes the change (written to the audit log).")]
+Many = Annotated[list[str] | None, typer.Option()]
+
+
+@contextmanager
+def _registry(ctx: typer.Context) -> Iterator[Registry]:
+    from infra.topics import load_layout
+    from ketenlink.settings import Settings
+    from policy.live import LiveRegistry
+
+    settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    with LiveRegistry(settings.kafka.bootstrap_servers,
+                      load_layout(prefix=settings.topic_prefix).name("partners.registry"),
+                      _seed()) as live:
+        live.catch_up(30.0)
+        yield live.current()
+
+
+def _seed() -> Registry:
+    from policy.registry import load_registry
+
+    return load_registry()
+
+
+def _change(ctx: typer.Context, partner: str, by: str, action: str,
+            edit: Callable[[PartnerEntry], PartnerEntry | None]) -> None:
+    """Apply ``edit`` to the partner's current entry, publish the result and audit it."""
+    from infra.topics import load_layout
+    from ketenlink.audit import AuditLog
+    from ketenlink.settings import Settings
+    from policy.live import publish_change
+    from producers.publisher import Publisher
+
+    settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    try:
+        with _registry(ctx) as registry:
+            new = edit(registry.entry(partner))
+        layout = load_layout(prefix=settings.topic_prefix)
+        with AuditLog.open(settings) as audit, Publisher(settings.kafka) as publisher:
+            audit.record(by, partner, f"registry.{action}",
+                         {"entry": None if new is None else new.model_dump(mode="json")}, 1)
+            version = publish_change(publisher, layout, partner, new)
+    except (KetenlinkError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"{partner}: {action} (registry version {version})")
+
+
+def _replace(entry: PartnerEntry, **changes: object) -> PartnerEntry:
+    """A new entry, validated as a whole (``model_copy`` would skip validation)."""
+    from policy.registry import parse_entry
+
+    doc = entry.model_dump(mode="json")
+    doc.update(changes)
+    doc.pop("partner_id")
+    return parse_entry(entry.partner_id, doc, "change")
+
+
+@partners_app.command("list")
+def list_partners(ctx: typer.Context) -> None:
+    """Every partner with its roles, clearance and subscriptions."""
+    with _registry(ctx) as registry:
+        typer.echo(f"registry version {registry.version}")
+        for partner, entry in sorted(registry.entries.items()):
+            subs = ", ".join(s.name for s in entry.subscriptions) or "-"
+            hook = f"  webhook {entry.webhook.url}" if entry.webhook else ""
+            typer.echo(f"{partner:20} {entry.source:15} roles {','.join(entry.roles) or '-'}; "
+                       f"sees {','.join(entry.distributions) or '-'} / "
+                       f"{','.join(entry.purposes) or '-'}; subscriptions {subs}{hook}")
+
+
+@partners_app.command("show")
+def show(ctx: typer.Context, partner: str) -> None:
+    """One partner's entry as JSON."""
+    with _registry(ctx) as registry:
+        try:
+            entry = registry.entry(partner)
+        except KetenlinkError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=1) from exc
+        typer.echo(json.dumps(entry.model_dump(mode="json"), indent=2))
+
+
+@partners_app.command("subscribe")
+def subscribe(ctx: typer.Context, partner: str, name: str, by: By,
+              municipality: Many = None, region: Many = None, category: Many = None,
+              stage: Many = None, indicator: Many = None, watch: Many = None,
+              min_risk: Annotated[float | None, typer.Option()] = None,
+              own_entities: Annotated[bool, typer.Option("--own-entities")] = False) -> None:
+    """Add or replace the subscription ``name`` (filters combine with AND, repeated values OR)."""
+    subscription = {"name": name, "municipalities": municipality or [], "regions": region or [],
+                    "categories": category or [], "barrier_stages": stage or [],
+                    "indicators": indicator or [], "watchlist": watch or [],
+                    "min_risk": min_risk, "own_entities": own_entities}
+
+    def edit(entry: PartnerEntry) -> PartnerEntry:
+        others = [s.model_dump(mode="json") for s in entry.subscriptions if s.name != name]
+        return _replace(entry, subscriptions=[*others, subscription])
+
+    _change(ctx, partner, by, f"subscribe {name}", edit)
+
+
+@partners_app.command("unsubscribe")
+def unsubscribe(ctx: typer.Context, partner: str, name: str, by: By) -> None:
+    """Remove the subscription ``name``."""
+    def edit(entry: PartnerEntry) -> PartnerEntry:
+        if name not in {s.name for s in entry.subscriptions}:
+            raise ValueError(f"{partner} has no subscription {name!r}")
+        return _replace(entry, subscriptions=[s.model_dump(mode="json")
+                                              for s in entry.subscriptions if s.name != name])
+
+    _change(ctx, partner, by, f"unsubscribe {name}", edit)
+
+
+@partners_app.command("webhook")
+def webhook(ctx: typer.Context, partner: str, by: By,
+            url: Annotated[str | None, typer.Option(help="https://… (http on loopback)")] = None,
+            max_attempts: Annotated[int, typer.Option()] = 8,
+            remove: Annotated[bool, typer.Option("--remove")] = False) -> None:
+    """Set or remove the partner's webhook."""
+    if (url is None) == (not remove):
+        typer.echo("error: give --url or --remove", err=True)
+        raise typer.Exit(code=2)
+
+    def edit(entry: PartnerEntry) -> PartnerEntry:
+        return _replace(entry, webhook=None if remove else
+                        {"url": url, "max_attempts": max_attempts})
+
+    _change(ctx, partner, by, "webhook removed" if remove else "webhook set", edit)
+
+
+@partners_app.command("reset")
+def reset(ctx: typer.Context, partner: str, by: By) -> None:
+    """Drop the run-time changes of a partner: back to its entry in policy/partners.yaml."""
+    _change(ctx, partner, by, "reset", lambda entry: None)

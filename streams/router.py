@@ -1,0 +1,97 @@
+"""``ketenlink router``: the routing stage, a faust app of its own reading ``signals.resolved``.
+
+Each resolved record becomes one redacted copy per recipient (``streams.route``) on
+``deliveries.<partner>``, decided with the registry as ``LiveRegistry`` has it at that moment. A
+record that is not a resolved record is parked on ``signals.rejected`` with the reason; any
+other error stops the process before the record is acked (``streams.app.die``), so it is
+routed again after a restart (same ``delivery_id``: a retry, not a second delivery).
+
+Stateless: run as many routers as ``signals.resolved`` has partitions (6).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faust
+import mode
+import structlog
+from faust.worker import Worker
+
+from infra.topics import TopicLayout, load_layout
+from ketenlink.settings import Settings
+from policy.live import LiveRegistry
+from streams.app import die, dumps_json, raw_topic
+from streams.exceptions import RecordRejected
+from streams.intake import rejection
+from streams.route import route
+
+log = structlog.get_logger(__name__)
+
+
+def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveRegistry
+                      ) -> faust.App:
+    """A faust app with the ``route`` agent."""
+    app_id = f"{settings.faust_app_id}-router"
+    datadir = Path(settings.var_dir, "faust").resolve()
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        app_id,
+        broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        store="memory://",
+        datadir=str(datadir / app_id),
+        topic_replication_factor=1,
+        topic_disable_leader=True,
+        topic_allow_declare=False,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_linger=0.002,  # deliveries are latency-bound: batch for 2 ms at most
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
+        agent_supervisor=mode.CrashingSupervisor,
+        web_enabled=False,
+    )
+    resolved_name = layout.name("signals.resolved")
+    resolved = raw_topic(app, resolved_name)
+    rejected = raw_topic(app, layout.name("signals.rejected"))
+    outputs = {partner: raw_topic(app, layout.delivery(partner)) for partner in layout.recipients}
+
+    @app.agent(resolved, name="route")
+    async def route_agent(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message = event.message
+            try:
+                try:
+                    record = json.loads(event.value or b"null")
+                    deliveries = route(record, registry.current(), outputs.keys(),
+                                       datetime.now(UTC))
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    error = RecordRejected(f"not a resolved record: {exc!r}",
+                                           topic=message.topic, partition=message.partition,
+                                           offset=message.offset)
+                    await rejected.send(key=message.topic.encode(),
+                                        value=rejection(event.value, error, "router"))
+                    log.warning("route.parked", topic=message.topic, offset=message.offset,
+                                reason=error.reason)
+                    continue
+                for delivery in deliveries:
+                    await outputs[delivery.recipient].send(key=delivery.key,
+                                                           value=dumps_json(delivery.value))
+                log.debug("route.routed", signal_id=record.get("signal_id"),
+                          recipients=[d.recipient for d in deliveries])
+            except Exception as exc:  # a bug: stop, do not ack
+                die(exc, message.topic, message.partition, message.offset)
+
+    return app
+
+
+def run_router(settings: Settings) -> None:
+    """Read the registry, then run the router in the foreground until SIGTERM / SIGINT."""
+    layout = load_layout(prefix=settings.topic_prefix)
+    with LiveRegistry.open(settings, layout) as registry:
+        app = create_router_app(settings, layout, registry)
+        worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
+                        override_logging=False)
+        worker.execute_from_commandline()

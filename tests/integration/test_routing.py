@@ -1,0 +1,230 @@
+"""The router as a real process on the real broker: the routing matrix (who receives which
+signal, with what taken out), a subscription changed at run time applying to the next signal,
+and records that are not resolved records parked with their reason."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer
+
+from infra.topics import TopicLayout, apply_topics, load_layout
+from ketenlink.services import ServiceProcess
+from ketenlink.settings import Settings
+from policy.live import publish_change
+from policy.registry import load_registry, parse_entry
+from producers.publisher import Publisher
+from schemas.signal import Signal
+from streams.pipeline import process
+from streams.resolve import Resolver
+from tests.unit.schemas.signals import valid_doc
+
+PATIENT = {"scheme": "patient-pseudonym", "value": "ps1:" + "b" * 64}
+BSN = {"scheme": "bsn-pseudonym", "value": "ps1:" + "a" * 64}
+ROTTERDAM = {"street": "Coolsingel", "house_number": 40, "postcode": "3011AD", "city": "Rotterdam"}
+BREDA = {"street": "Hoogstraat", "house_number": 12, "postcode": "4811AB", "city": "Breda"}
+
+
+@pytest.fixture
+def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
+    topics = load_layout(prefix=f"{uid}.")
+    apply_topics(admin, topics.topics)
+    return topics
+
+
+def _env(uid: str, var: Path) -> dict[str, str]:
+    return {"KETENLINK_TOPIC_PREFIX": f"{uid}.", "KETENLINK_FAUST_APP_ID": uid,
+            "KETENLINK_VAR_DIR": str(var)}
+
+
+def _catch_all(settings: Settings, layout: TopicLayout) -> None:
+    """Every subscriber gets one subscription without filters: who receives what is then
+    decided by the clearance and field policy alone."""
+    seed = load_registry()
+    with Publisher(settings.kafka) as publisher:
+        for partner, entry in seed.entries.items():
+            if "subscriber" in entry.roles:
+                doc = entry.model_dump(mode="json")
+                doc["subscriptions"] = [{"name": "all"}]
+                doc.pop("partner_id")
+                publish_change(publisher, layout, partner, parse_entry(partner, doc))
+
+
+def _person(ref: str, family: str, *identifiers: dict[str, str]) -> dict[str, Any]:
+    return {"type": "person", "ref": ref, "role": "victim", "family_name": family,
+            "identifiers": list(identifiers)}
+
+
+def _resolved(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    store: dict[str, Any] = {}
+    resolver = Resolver({})
+    out = []
+    for offset, doc in enumerate(docs):
+        outcome = process(Signal.model_validate_json(json.dumps(doc)),
+                          {"topic": "in", "partition": 0, "offset": offset}, store, resolver)
+        assert outcome.resolved is not None
+        out.append(outcome.resolved)
+    return out
+
+
+def _publish_resolved(settings: Settings, layout: TopicLayout, records: list[dict[str, Any]]
+                      ) -> None:
+    with Publisher(settings.kafka) as publisher:
+        publisher.publish_many(layout.name("signals.resolved"),
+                               [(r["signal_id"].encode(), json.dumps(r).encode())
+                                for r in records])
+
+
+def _deliveries(settings: Settings, layout: TopicLayout, expected: int, timeout: float = 90
+                ) -> dict[tuple[str, str], dict[str, Any]]:
+    """(recipient, partner_ref suffix) → delivery, once ``expected`` arrived (and 2 s more, to
+    see any that should not)."""
+    consumer = KafkaConsumer(*[layout.delivery(p) for p in layout.recipients],
+                             bootstrap_servers=settings.kafka.bootstrap_servers,
+                             auto_offset_reset="earliest", enable_auto_commit=False)
+    got: dict[tuple[str, str], dict[str, Any]] = {}
+    deadline, settle = time.monotonic() + timeout, None
+    try:
+        while time.monotonic() < (settle or deadline):
+            for batch in consumer.poll(timeout_ms=300).values():
+                for record in batch:
+                    value = json.loads(record.value)
+                    assert record.topic == layout.delivery(value["recipient"])
+                    key = (value["recipient"], value["signal_id"])
+                    assert key not in got, f"delivered twice: {key}"
+                    got[key] = value
+            if len(got) >= expected and settle is None:
+                settle = time.monotonic() + 2
+    finally:
+        consumer.close()
+    return got
+
+
+def test_each_partner_receives_exactly_what_it_may_see(
+        settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
+    _catch_all(settings, layout)
+    docs = {
+        "kvk-green-admin": valid_doc(partner="kvk", partner_ref=f"{uid}-1",
+                                     distribution="tlp:green", purpose="administrative"),
+        "riec-amber-criminal": valid_doc(partner_ref=f"{uid}-2", distribution="tlp:amber",
+                                         purpose="criminal-law", narrative="Findings."),
+        "zorg-strict-care": valid_doc(partner="zorg", partner_ref=f"{uid}-3",
+                                      distribution="tlp:amber+strict", purpose="care",
+                                      subjects=[_person("p1", "Kowalska", PATIENT)], relations=[]),
+        "zorg-amber-prevention": valid_doc(
+            partner="zorg", partner_ref=f"{uid}-4", distribution="tlp:amber", purpose="prevention",
+            narrative="Patient says her papers are kept by the employer.",
+            subjects=[_person("p1", "Nowak", PATIENT, BSN)], relations=[]),
+        "tip-amber-criminal": valid_doc(partner="stichting-m", partner_ref=f"{uid}-5",
+                                        distribution="tlp:amber", purpose="criminal-law",
+                                        narrative="Anonymous: men sleep in the warehouse."),
+        "riec-red": valid_doc(partner_ref=f"{uid}-6", distribution="tlp:red",
+                              purpose="criminal-law"),
+        "kvk-clear-prevention": valid_doc(partner="kvk", partner_ref=f"{uid}-7",
+                                          distribution="tlp:clear", purpose="prevention"),
+    }
+    records = dict(zip(docs, _resolved(list(docs.values())), strict=True))
+    expected = {
+        "kvk-green-admin": {"riec", "gemeente-rotterdam"},
+        "riec-amber-criminal": {"om"},
+        "zorg-strict-care": set(),
+        "zorg-amber-prevention": {"riec", "gemeente-rotterdam"},
+        "tip-amber-criminal": {"riec", "om"},
+        "riec-red": set(),
+        "kvk-clear-prevention": {"riec", "zorg", "gemeente-rotterdam"},
+    }
+    with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)) as router:
+        _publish_resolved(settings, layout, list(records.values()))
+        got = _deliveries(settings, layout, sum(len(v) for v in expected.values()))
+        assert router.returncode is None, (tmp_path / "router.log").read_text()[-2000:]
+    name_of = {r["signal_id"]: name for name, r in records.items()}
+    delivered: dict[str, set[str]] = {name: set() for name in docs}
+    for recipient, signal_id in got:
+        delivered[name_of[signal_id]].add(recipient)
+    assert delivered == expected
+
+    def copy(name: str, recipient: str) -> dict[str, Any]:
+        return got[(recipient, records[name]["signal_id"])]
+
+    # healthcare narrative: the cleared enforcement partner reads it, the municipality does not;
+    # a patient pseudonym goes to neither (no care purpose), a BSN pseudonym only to the cleared
+    riec, gemeente = copy("zorg-amber-prevention", "riec"), copy("zorg-amber-prevention",
+                                                                 "gemeente-rotterdam")
+    assert riec["signal"]["narrative"].startswith("Patient says")
+    assert riec["signal"]["subjects"][0]["identifiers"] == [BSN]
+    assert riec["redacted"] == ["subjects[p1].identifiers[0]"]
+    assert "narrative" not in gemeente["signal"] and gemeente["signal"]["subjects"][0][
+        "identifiers"] == []
+    assert gemeente["redacted"] == ["narrative", "subjects[p1].identifiers[0]",
+                                    "subjects[p1].identifiers[1]"]
+    # an anonymous tip: its text to cleared partners, its case number to nobody
+    for recipient in ("riec", "om"):
+        tip = copy("tip-amber-criminal", recipient)
+        assert tip["signal"]["narrative"].startswith("Anonymous")
+        assert "partner_ref" not in tip["signal"] and tip["redacted"] == ["partner_ref"]
+    # a copy names its subscription, its registry version and a stable delivery id
+    green = copy("kvk-green-admin", "riec")
+    assert green["subscriptions"] == ["all"] and green["registry_version"] >= 1
+    assert green["entities"] == [{k: e[k] for k in ("ref", "type", "role", "entity_id")}
+                                 for e in records["kvk-green-admin"]["entities"]]
+    # nothing sensitive in it: the copy is the signal as published
+    assert green["redacted"] == [] and green["signal"]["subjects"] == \
+        records["kvk-green-admin"]["signal"]["subjects"]
+    assert green["signal"]["partner_ref"] == f"{uid}-1"
+
+
+def test_a_subscription_changed_at_run_time_applies_to_the_next_signal(
+        settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
+    def located(ref: str, address: dict[str, Any]) -> dict[str, Any]:
+        return valid_doc(partner="kvk", partner_ref=f"{uid}-{ref}", distribution="tlp:clear",
+                         purpose="prevention",
+                         subjects=[{"type": "location", "ref": "l1", "role": "location",
+                                    "address": address}], relations=[])
+
+    first, breda, rotterdam = _resolved([located("a", BREDA),
+                                         located("b", {**BREDA, "house_number": 14}),
+                                         located("c", ROTTERDAM)])
+    with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)), \
+            Publisher(settings.kafka) as publisher:
+        # the shipped registry: the municipality follows its own region (RR) only
+        _publish_resolved(settings, layout, [first])
+        before = _deliveries(settings, layout, 1)  # riec's business-barriers subscription
+        assert set(before) == {("riec", first["signal_id"])}
+        entry = load_registry().entry("gemeente-rotterdam").model_dump(mode="json")
+        entry.pop("partner_id")
+        entry["subscriptions"] = [{"name": "territory", "regions": ["RR", "ZWB"]}]
+        version = publish_change(publisher, layout, "gemeente-rotterdam",
+                                 parse_entry("gemeente-rotterdam", entry))
+        time.sleep(1)  # the router reads the registry topic continuously
+        _publish_resolved(settings, layout, [breda, rotterdam])
+        after = _deliveries(settings, layout, 5)
+    got = after[("gemeente-rotterdam", breda["signal_id"])]
+    assert got["registry_version"] == version and got["subscriptions"] == ["territory"]
+    assert ("gemeente-rotterdam", rotterdam["signal_id"]) in after
+
+
+def test_a_record_that_is_not_a_resolved_record_is_parked(
+        settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
+    (good,) = _resolved([valid_doc(partner="kvk", partner_ref=f"{uid}-ok",
+                                   distribution="tlp:clear", purpose="prevention")])
+    with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)) as router, \
+            Publisher(settings.kafka) as publisher:
+        publisher.publish(layout.name("signals.resolved"), b"x", b'{"signal_id": "x"}')
+        publisher.publish(layout.name("signals.resolved"), good["signal_id"].encode(),
+                          json.dumps(good).encode())
+        consumer = KafkaConsumer(layout.name("signals.rejected"),
+                                 bootstrap_servers=settings.kafka.bootstrap_servers,
+                                 auto_offset_reset="earliest", enable_auto_commit=False)
+        parked: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 60
+        while not parked and time.monotonic() < deadline:
+            parked += [json.loads(r.value) for b in consumer.poll(timeout_ms=300).values()
+                       for r in b]
+        consumer.close()
+        assert router.returncode is None
+    assert parked and "not a resolved record" in parked[0]["reason"]
+    assert parked[0]["source_topic"] == layout.name("signals.resolved")

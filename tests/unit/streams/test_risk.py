@@ -1,0 +1,87 @@
+"""The risk score: every point explained, corroboration, decay, one signal counted once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from schemas.signal import Signal
+from streams.pipeline import process
+from streams.resolve import Merge, Resolver
+from streams.risk import HALF_LIFE_DAYS, Evidence, score
+from tests.unit.schemas.signals import valid_doc
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _ev(signal_id: str, partner: str, severity: str = "low", days_old: float = 0,
+        stages: tuple[str, ...] = (), indicators: tuple[str, ...] = ()) -> Evidence:
+    return Evidence(signal_id, partner, T0 - timedelta(days=days_old), severity, stages,
+                    indicators)
+
+
+def test_the_breakdown_adds_up_and_names_its_reasons() -> None:
+    result = score([_ev("a", "riec", "high", stages=("work",), indicators=("DEP-DEBT",)),
+                    _ev("b", "kvk", "low", stages=("work", "housing"))], T0)
+    parts = result.breakdown
+    assert parts["partners"]["points"] == 3.0  # one partner beyond the first
+    assert parts["severity"]["points"] == 5.0  # high 4 + low 1
+    assert parts["stages"]["points"] == 3.0  # housing, work
+    assert parts["indicators"]["points"] == 4.0  # 5 x weight 0.8
+    assert result.score == 15.0 == sum(parts[k]["points"] for k in
+                                       ("partners", "severity", "stages", "indicators"))
+    assert [r["stage"] for r in parts["stages"]["reasons"]] == ["housing", "work"]
+    assert parts["signals"] == 2
+
+
+def test_recency_halves_every_half_life() -> None:
+    fresh = score([_ev("a", "riec", "critical")], T0).score
+    old = score([_ev("a", "riec", "critical", days_old=HALF_LIFE_DAYS)], T0).score
+    assert old == pytest.approx(fresh / 2)
+
+
+def test_more_signals_of_one_partner_do_not_count_as_corroboration() -> None:
+    one = score([_ev("a", "riec"), _ev("b", "riec"), _ev("c", "riec")], T0)
+    three = score([_ev("a", "riec"), _ev("b", "kvk"), _ev("c", "zorg")], T0)
+    assert one.breakdown["partners"]["points"] == 0
+    assert three.breakdown["partners"]["points"] == 6.0
+    # a revision replaces its signal's evidence instead of adding to it
+    assert score([_ev("a", "riec", "low"), _ev("a", "riec", "critical")], T0).score == 6.0
+    assert score([], T0).score == 0.0
+
+
+def _process(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    store: dict[str, Any] = {}
+    resolver = Resolver({})
+    out = []
+    for offset, doc in enumerate(docs):
+        outcome = process(Signal.model_validate_json(json.dumps(doc)),
+                          {"topic": "in", "partition": 0, "offset": offset}, store, resolver)
+        assert outcome.resolved is not None
+        out.append(outcome.resolved)
+    return out, store
+
+
+def test_the_stream_scores_every_entity_of_a_signal() -> None:
+    (first, second), store = _process([valid_doc(partner="kvk", partner_ref="K-1"),
+                                       valid_doc(partner_ref="R-1")])
+    assert set(first["risk"]) == {e["entity_id"] for e in first["entities"]}
+    business = next(e["entity_id"] for e in second["entities"] if e["type"] == "business")
+    # the second partner on the same business: corroboration points appear
+    assert first["risk"][business]["parts"]["partners"] == 0
+    assert second["risk"][business]["parts"]["partners"] > 0
+    assert second["risk"][business]["score"] > first["risk"][business]["score"]
+    assert {e["signal_id"] for e in store[f"ev:{business}"]} == \
+        {first["signal_id"], second["signal_id"]}
+
+
+def test_a_merge_hands_the_evidence_to_the_survivor() -> None:
+    from streams.pipeline import _absorb
+
+    store: dict[str, Any] = {"ev:P-a": [_ev("s1", "riec").to_json()],
+                             "ev:P-b": [_ev("s2", "kvk", days_old=1).to_json()]}
+    _absorb(store, Merge(merged="P-a", into="P-b", reason="test", record_id="r"))
+    assert [e["signal_id"] for e in store["ev:P-b"]] == ["s2", "s1"]  # oldest first

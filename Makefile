@@ -32,7 +32,7 @@ status: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy ketenlink infra graph schemas streams producers consumers policy
+	$(BIN)/mypy ketenlink infra graph schemas streams producers consumers policy alerts
 
 unit: setup  ## the tests that need no servers
 	$(BIN)/pytest tests/unit

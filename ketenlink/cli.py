@@ -12,10 +12,12 @@ from typing import Annotated
 import structlog
 import typer
 
+from alerts.cli import alerts_app
 from graph.cli import graph_app
 from ketenlink.exceptions import KetenlinkError
 from ketenlink.logging import configure_logging
 from ketenlink.settings import Settings
+from policy.cli import partners_app
 
 app = typer.Typer(help="Ketenlink: signal sharing for chain partners against human trafficking.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -26,10 +28,15 @@ app.add_typer(gateway_app, name="gateway")
 token_app = typer.Typer(help="Issue, revoke and list partner tokens of the gateway.",
                         no_args_is_help=True)
 gateway_app.add_typer(token_app, name="token")
+deliver_app = typer.Typer(help="Webhook delivery to partners without a Kafka client: "
+                               "`ketenlink deliver` runs it; `deliver secret` signs for it.")
+app.add_typer(deliver_app, name="deliver")
 bench_app = typer.Typer(help="Benchmarks on the real stack, as ratios to the raw engines.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(graph_app, name="graph")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(partners_app, name="partners")
 
 log = structlog.get_logger("ketenlink.cli")
 
@@ -111,6 +118,15 @@ def worker(ctx: typer.Context) -> None:
     from streams.worker import run_worker
 
     run_worker(_settings(ctx))
+
+
+@app.command("router")
+def router(ctx: typer.Context) -> None:
+    """Route resolved signals to the partners subscribed and entitled to them, each copy
+    redacted to the partner's clearance (deliveries.<partner>)."""
+    from streams.router import run_router
+
+    run_router(_settings(ctx))
 
 
 @app.command("sink")
@@ -268,6 +284,61 @@ def token_list(ctx: typer.Context) -> None:
                    f"{revoked}")
 
 
+@deliver_app.callback(invoke_without_command=True)
+def deliver(ctx: typer.Context) -> None:
+    """POST every partner's deliveries to its webhook (registry entry ``webhook``), signed,
+    in order per partition, with retries; dead letters on deliveries.dead. Runs until SIGINT /
+    SIGTERM and follows webhook changes in the run-time registry."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import signal
+    import threading
+
+    from consumers.webhook import Deliverer
+    from consumers.webhook_secrets import SecretStore
+    from infra.topics import load_layout
+    from policy.live import LiveRegistry
+    from producers.publisher import Publisher
+
+    settings = _settings(ctx)
+    layout = load_layout(prefix=settings.topic_prefix)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        with LiveRegistry.open(settings, layout) as registry, \
+                Publisher(settings.kafka, client_id="ketenlink-deliver") as dead_letters:
+            stats = Deliverer(settings.kafka, settings.webhook, layout, registry.current,
+                              SecretStore(settings.webhook.secrets_file), dead_letters,
+                              group_prefix=settings.faust_app_id).run(stop)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    log.info("deliver.stopped", delivered=stats.delivered, dead_lettered=stats.dead_lettered,
+             retries=stats.retries)
+
+
+@deliver_app.command("secret")
+def deliver_secret(ctx: typer.Context,
+                   partner: Annotated[str, typer.Argument(help="A partner with a delivery "
+                                                               "topic.")]) -> None:
+    """Create or rotate a partner's webhook signing secret; it is printed once.
+
+    A running deliverer signs with the new secret from its next attempt on."""
+    from consumers.exceptions import UnknownRecipientError
+    from consumers.webhook_secrets import SecretStore
+    from infra.topics import load_layout
+
+    settings = _settings(ctx)
+    try:
+        recipients = load_layout(prefix=settings.topic_prefix).recipients
+        if partner not in recipients:
+            raise UnknownRecipientError(partner, recipients)
+        typer.echo(SecretStore(settings.webhook.secrets_file).rotate(partner))
+    except KetenlinkError as exc:
+        _fail(exc)
+
+
 @bench_app.command("publish")
 def bench_publish(
     ctx: typer.Context,
@@ -351,6 +422,30 @@ def judge(
         _fail(exc)
         return
     typer.echo(f"judgement recorded at {where.topic}[{where.partition}]@{where.offset}")
+
+
+@bench_app.command("route")
+def bench_route(
+    ctx: typer.Context,
+    rate: Annotated[float, typer.Option(help="Signals per second, held steady.")] = 500.0,
+    seconds: Annotated[float, typer.Option(help="How long to publish at that rate.")] = 30.0,
+    seed: Annotated[int, typer.Option(help="Seed of the generated signals.")] = 7,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
+) -> None:
+    """Publish -> delivery latency (p50/p95/p99) at a steady rate through worker and router,
+    beside the raw broker hop at the same rate."""
+    import json
+
+    from streams.route_bench import run_route_bench
+
+    try:
+        result = run_route_bench(_settings(ctx), rate, seconds, seed, typer.echo)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(json.dumps(result, indent=2))
+    if json_out:
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 @bench_app.command("resolve")

@@ -1,11 +1,12 @@
 """``make demo``: the platform's main job on a realistic generated scenario.
 
-Stack up, topics and schema applied; the faust worker, the graph sink and the HTTP gateway
-started as child processes; a scenario generated (rings among innocent records, noise, resends,
+Stack up, topics and schema applied; the faust worker, the graph sink, the router and the HTTP
+gateway started as child processes; a scenario generated (rings among innocent records, noise, resends,
 revisions, invalid lines); KvK and healthcare publish their native exports the way
 ``ketenlink publish`` does, RIEC and Stichting M. post through the gateway with their own tokens;
 two hand-broken records show the intake parking bad input. Then a summary read back from Kafka
-and Neo4j: what reached the graph and what was rejected, with the reasons.
+and Neo4j: what reached the graph and what was rejected, with the reasons, and how many
+redacted copies the router delivered to each partner.
 """
 
 from __future__ import annotations
@@ -82,10 +83,11 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
     log_dir = settings.var_dir / "log"
     with ServiceProcess("worker", log_dir / "worker.log"), \
             ServiceProcess("sink", log_dir / "sink.log"), \
+            ServiceProcess("router", log_dir / "router.log"), \
             ServiceProcess("gateway", log_dir / "gateway.log") as gateway:
         base_url = f"http://{settings.gateway.host}:{settings.gateway.port}"
         _wait_for_gateway(base_url, gateway, log_dir / "gateway.log")
-        echo(f"  worker, sink and gateway ({base_url}) started; logs in {log_dir}")
+        echo(f"  worker, sink, router and gateway ({base_url}) started; logs in {log_dir}")
         ids: list[str] = []
         at_source = 0
         with Publisher(settings.kafka, client_id="ketenlink-demo") as publisher:
@@ -109,12 +111,16 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
             echo("  2 broken records published to show the intake parking them")
         unique = sorted(set(ids))
         summary = _wait_for_results(settings, layout, run_id, unique, at_source, echo)
+        deliveries = _count_deliveries(settings, layout, set(unique))
     echo(f"== summary: {summary.published} distinct signals published, {summary.in_graph} in "
          f"the graph; {summary.rejected_at_source} lines refused at the source (see "
          f"{out}/*.rejects.jsonl), {summary.rejected_in_stream} parked by the stream ==")
     for reason in summary.reasons:
         echo(f"  parked: {reason}")
     _show_network(settings, unique, echo)
+    echo("== deliveries: signals routed to each partner, redacted to its clearance ==")
+    for partner in layout.recipients:
+        echo(f"  {partner:<20} {deliveries.get(partner, 0):>6}")
     echo("The stack keeps running: `ketenlink stack status`, `ketenlink stack down`.")
     return summary
 
@@ -130,6 +136,29 @@ UNWIND $ids AS id
 MATCH (s:Signal {signal_id: id}) WHERE size(s.corroborated_by) > 0
 RETURN count(s) AS n
 """
+
+
+def _count_deliveries(settings: Settings, layout: TopicLayout, ids: set[str],
+                      settle_s: float = 3.0, timeout_s: float = 60.0) -> dict[str, int]:
+    """This run's signals on each ``deliveries.<partner>`` topic (each counted once, whatever
+    its revisions), read until none
+    has come for ``settle_s`` (the router is behind the graph sink by milliseconds)."""
+    consumer = KafkaConsumer(*[layout.delivery(p) for p in layout.recipients],
+                             bootstrap_servers=settings.kafka.bootstrap_servers,
+                             auto_offset_reset="earliest", enable_auto_commit=False)
+    counts: dict[str, set[str]] = {}
+    deadline, quiet_since = time.monotonic() + timeout_s, time.monotonic()
+    try:
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < settle_s:
+            for batch in consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    value = json.loads(record.value)
+                    if value["signal_id"] in ids:
+                        counts.setdefault(value["recipient"], set()).add(value["signal_id"])
+                        quiet_since = time.monotonic()
+    finally:
+        consumer.close()
+    return {partner: len(copies) for partner, copies in counts.items()}
 
 
 def _show_network(settings: Settings, ids: list[str], echo: Callable[[str], None]) -> None:

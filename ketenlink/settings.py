@@ -25,7 +25,7 @@ class KafkaSettings(BaseModel):
     port: int = Field(default=19092, ge=1, le=65535)
     controller_port: int = Field(default=19093, ge=1, le=65535)
     version: str = "4.1.1"
-    heap: str = "512m"
+    heap: str = "1g"
 
     @property
     def bootstrap_servers(self) -> str:
@@ -64,6 +64,21 @@ class GatewaySettings(BaseModel):
     rate_limit_per_minute: int = Field(default=6000, ge=1)
 
 
+class WebhookSettings(BaseModel):
+    """``ketenlink deliver``: webhook secrets, retry backoff and timeouts."""
+
+    model_config = _FROZEN
+
+    secrets_file: Path = Path("var/webhooks/secrets.json")
+    backoff_base_s: float = Field(default=1.0, gt=0)
+    backoff_max_s: float = Field(default=300.0, gt=0)
+    backoff_jitter: float = Field(default=0.1, ge=0, le=1,
+                                  description="Each delay is shortened by up to this fraction.")
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    registry_check_s: float = Field(default=5.0, gt=0,
+                                    description="How often added/removed webhooks are noticed.")
+
+
 class Settings(BaseSettings):
     """Everything configurable about a Ketenlink process, resolved once."""
 
@@ -81,6 +96,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     neo4j: Neo4jSettings = Neo4jSettings()
     gateway: GatewaySettings = GatewaySettings()
+    webhook: WebhookSettings = WebhookSettings()
     pseudonym_key: SecretStr = Field(
         default=SecretStr("ketenlink-local-development-key-not-for-production"),
         description="HMAC key for BSN and patient pseudonyms; set your own outside development.",

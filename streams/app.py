@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from infra.topics import TopicLayout, TopicSpec
 from ketenlink.settings import Settings
 from schemas.signal import Signal
-from streams import gap_guard
+from streams import fetch_wait, gap_guard
 from streams.exceptions import RecordRejected
 from streams.intake import Source, accept, rejection
 from streams.pipeline import apply_judgement, process
@@ -42,6 +42,8 @@ log = structlog.get_logger(__name__)
 
 TABLES = ("signals", "resolver")
 CRASH_EXIT_CODE = 70  # EX_SOFTWARE
+FETCH_MAX_WAIT_MS = 20
+"""How long a faust fetch waits for records (streams/fetch_wait.py): the latency floor per stage."""
 
 
 class Normalised(BaseModel):
@@ -84,6 +86,7 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
         web_enabled=False,
     )
     gap_guard.install(compacted_topics={layout.name("resolver.judgements")})
+    fetch_wait.install(FETCH_MAX_WAIT_MS)
     _wire_intake(app, layout)
     _wire_resolve(app, layout)
     return app

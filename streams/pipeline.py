@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from schemas.signal import Signal
@@ -119,7 +118,7 @@ def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
         store[f"p:{merge.into}"] = sorted({*into, *merged})
     evidence = store.get(f"ev:{merge.merged}")
     if evidence:
-        by_signal = {e["signal_id"]: e for e in [*evidence, *(store.get(f"ev:{merge.into}") or [])]}
+        by_signal = {e[0]: e for e in [*evidence, *(store.get(f"ev:{merge.into}") or [])]}
         store[f"ev:{merge.into}"] = _newest(by_signal.values())
 
 
@@ -128,24 +127,22 @@ def _record_evidence(store: MutableMapping[str, Any], signal: Signal, signal_id:
     """Adds this signal to the evidence of each entity it mentions (a revision replaces its
     earlier one); the risk score of each entity as of this signal's report time."""
     item = Evidence(signal_id, signal.partner, signal.observed_at, signal.severity.value,
-                    tuple(s.value for s in signal.barrier_stages), signal.indicators).to_json()
+                    tuple(s.value for s in signal.barrier_stages), signal.indicators).to_row()
     risk = {}
     for entity_id in dict.fromkeys(entities):
-        kept = [e for e in store.get(f"ev:{entity_id}") or () if e["signal_id"] != signal_id]
+        kept = [e for e in store.get(f"ev:{entity_id}") or () if e[0] != signal_id]
         evidence = _newest([*kept, item])
         store[f"ev:{entity_id}"] = evidence
-        scored = score((Evidence.from_json(e) for e in evidence), signal.reported_at)
+        scored = score((Evidence.from_row(e) for e in evidence), signal.reported_at)
         risk[entity_id] = {"score": scored.score,
                            "parts": {k: v["points"] for k, v in scored.breakdown.items()
                                      if isinstance(v, dict)}}
     return risk
 
 
-def _newest(evidence: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``MAX_EVIDENCE`` newest items, oldest first."""
-    ordered = sorted(evidence, key=lambda e: (datetime.fromisoformat(e["observed_at"]),
-                                              e["signal_id"]))
-    return ordered[-MAX_EVIDENCE:]
+def _newest(evidence: Iterable[list[Any]]) -> list[list[Any]]:
+    """The ``MAX_EVIDENCE`` newest evidence rows (``Evidence.to_row``), oldest first."""
+    return sorted(evidence, key=lambda e: (e[2], e[0]))[-MAX_EVIDENCE:]
 
 
 def _corroborate(store: MutableMapping[str, Any], partner: str, entities: Iterable[str]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from schemas.indicators import catalogue
@@ -26,7 +26,7 @@ PARTNER_POINTS = 3.0
 STAGE_POINTS = 1.5
 INDICATOR_POINTS = 5.0
 SEVERITY_POINTS = {"low": 1.0, "medium": 2.0, "high": 4.0, "critical": 6.0}
-MAX_EVIDENCE = 50
+MAX_EVIDENCE = 20
 """How many of an entity's newest signals the stream keeps for its score."""
 
 
@@ -52,6 +52,16 @@ class Evidence:
                    doc["severity"], tuple(doc.get("barrier_stages") or ()),
                    tuple(doc.get("indicators") or ()))
 
+    def to_row(self) -> list[Any]:
+        """The compact form the stream keeps per entity (a list, epoch seconds)."""
+        return [self.signal_id, self.partner, self.observed_at.timestamp(), self.severity,
+                list(self.barrier_stages), list(self.indicators)]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Evidence:
+        return cls(row[0], row[1], datetime.fromtimestamp(row[2], UTC), row[3], tuple(row[4]),
+                   tuple(row[5]))
+
 
 @dataclass(frozen=True)
 class RiskScore:
@@ -70,47 +80,49 @@ def score(evidence: Iterable[Evidence], at: datetime) -> RiskScore:
     for item in evidence:  # one signal counts once (its newest revision's evidence)
         newest[item.signal_id] = item
     items = sorted(newest.values(), key=lambda e: (e.observed_at, e.signal_id))
-    if not items:
-        return RiskScore(0.0, {"partners": _part(0.0, []), "severity": _part(0.0, []),
-                               "stages": _part(0.0, []), "indicators": _part(0.0, [])})
+    decays: dict[datetime, float] = {}
 
     def decay(when: datetime) -> float:
-        age_days = max((at - when).total_seconds(), 0.0) / 86_400
-        return float(0.5 ** (age_days / HALF_LIFE_DAYS))
+        if when not in decays:
+            age_days = max((at - when).total_seconds(), 0.0) / 86_400
+            decays[when] = float(0.5 ** (age_days / HALF_LIFE_DAYS))
+        return decays[when]
 
-    latest_by: dict[str, dict[str, datetime]] = {"partner": {}, "stage": {}, "indicator": {}}
+    latest: dict[str, dict[str, datetime]] = {"partner": {}, "stage": {}, "indicator": {}}
     for item in items:  # ascending: the last write is the newest signal behind each key
-        latest_by["partner"][item.partner] = item.observed_at
+        latest["partner"][item.partner] = item.observed_at
         for stage in item.barrier_stages:
-            latest_by["stage"][stage] = item.observed_at
+            latest["stage"][stage] = item.observed_at
         for code in item.indicators:
-            latest_by["indicator"][code] = item.observed_at
-
-    partner_reasons: list[dict[str, Any]] = [{"partner": p, "decay": round(decay(t), 3)}
-                       for p, t in sorted(latest_by["partner"].items())]
-    # the first partner is the baseline; each further independent partner corroborates
-    corroborating = sorted((r["decay"] for r in partner_reasons), reverse=True)[1:]
-    partners = _part(PARTNER_POINTS * sum(corroborating), partner_reasons)
-    severity_reasons: list[dict[str, Any]] = [
-        {"signal_id": e.signal_id, "partner": e.partner, "severity": e.severity,
-         "points": round(SEVERITY_POINTS.get(e.severity, 0.0) * decay(e.observed_at), 3)}
-        for e in items]
-    severity = _part(sum(r["points"] for r in severity_reasons), severity_reasons)
-    stage_reasons: list[dict[str, Any]] = [{"stage": s, "points": round(STAGE_POINTS * decay(t), 3)}
-                     for s, t in sorted(latest_by["stage"].items())]
-    stages = _part(sum(r["points"] for r in stage_reasons), stage_reasons)
+            latest["indicator"][code] = item.observed_at
     known = catalogue()
-    indicator_reasons: list[dict[str, Any]] = [{"code": c, "weight": known[c].weight if c in known else 0.0,
-                          "points": round(INDICATOR_POINTS * (known[c].weight if c in known
-                                                               else 0.0) * decay(t), 3)}
-                         for c, t in sorted(latest_by["indicator"].items())]
-    indicators = _part(sum(r["points"] for r in indicator_reasons), indicator_reasons)
-    parts: dict[str, dict[str, Any]] = {"partners": partners, "severity": severity, "stages": stages,
-             "indicators": indicators}
+
+    def weight(code: str) -> float:
+        return known[code].weight if code in known else 0.0
+
+    partner_reasons = [{"partner": p, "decay": round(decay(t), 3)}
+                       for p, t in sorted(latest["partner"].items())]
+    # the first partner is the baseline; each further independent partner corroborates
+    corroborating = sorted((decay(t) for t in latest["partner"].values()), reverse=True)[1:]
+    parts = {
+        "partners": _part(PARTNER_POINTS * sum(corroborating), partner_reasons),
+        "severity": _part(None, [
+            {"signal_id": e.signal_id, "partner": e.partner, "severity": e.severity,
+             "points": round(SEVERITY_POINTS.get(e.severity, 0.0) * decay(e.observed_at), 3)}
+            for e in items]),
+        "stages": _part(None, [{"stage": s, "points": round(STAGE_POINTS * decay(t), 3)}
+                               for s, t in sorted(latest["stage"].items())]),
+        "indicators": _part(None, [
+            {"code": c, "weight": weight(c),
+             "points": round(INDICATOR_POINTS * weight(c) * decay(t), 3)}
+            for c, t in sorted(latest["indicator"].items())]),
+    }
     total = round(sum(p["points"] for p in parts.values()), 3)
     return RiskScore(total, {**parts, "signals": len(items), "at": at.isoformat(),
                              "half_life_days": HALF_LIFE_DAYS})
 
 
-def _part(points: float, reasons: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"points": round(points, 3), "reasons": reasons}
+def _part(points: float | None, reasons: list[dict[str, Any]]) -> dict[str, Any]:
+    """A part of the breakdown: its points (the sum of its reasons' points when not given)."""
+    total = sum(r["points"] for r in reasons) if points is None else points
+    return {"points": round(total, 3), "reasons": reasons}

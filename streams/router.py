@@ -23,7 +23,8 @@ from faust.worker import Worker
 from infra.topics import TopicLayout, load_layout
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
-from streams.app import die, dumps_json, raw_topic
+from streams import fetch_wait
+from streams.app import FETCH_MAX_WAIT_MS, die, dumps_json, raw_topic
 from streams.exceptions import RecordRejected
 from streams.intake import rejection
 from streams.route import route
@@ -34,6 +35,7 @@ log = structlog.get_logger(__name__)
 def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveRegistry
                       ) -> faust.App:
     """A faust app with the ``route`` agent."""
+    fetch_wait.install(FETCH_MAX_WAIT_MS)
     app_id = f"{settings.faust_app_id}-router"
     datadir = Path(settings.var_dir, "faust").resolve()
     datadir.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,20 @@ def admin(stack: list[ServerStatus], settings: Settings) -> Iterator[KafkaAdminC
     client.close()
 
 
+@pytest.fixture(autouse=True)
+def _delete_test_topics(request: pytest.FixtureRequest, uid: str) -> Iterator[None]:
+    """After a test that used the broker, delete the topics named after its ``uid`` (its
+    prefixed layout, its faust changelogs): thousands of leftover partitions exhaust the
+    broker's heap in a long session."""
+    yield
+    if "admin" not in request.fixturenames:
+        return
+    admin: KafkaAdminClient = request.getfixturevalue("admin")
+    mine = [t for t in admin.list_topics() if t.startswith((f"{uid}.", f"{uid}-"))]
+    if mine:
+        admin.delete_topics(mine, timeout_ms=30_000)
+
+
 @pytest.fixture(scope="session")
 def driver(stack: list[ServerStatus], settings: Settings) -> Iterator[Driver]:
     with open_driver(settings.neo4j) as neo4j_driver:

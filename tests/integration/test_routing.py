@@ -228,3 +228,45 @@ def test_a_record_that_is_not_a_resolved_record_is_parked(
         assert router.returncode is None
     assert parked and "not a resolved record" in parked[0]["reason"]
     assert parked[0]["source_topic"] == layout.name("signals.resolved")
+
+
+def test_the_partners_cli_changes_the_registry_and_audits_it(
+        settings: Settings, layout: TopicLayout, uid: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from ketenlink.cli import app
+    from policy.live import LiveRegistry
+
+    monkeypatch.setenv("KETENLINK_TOPIC_PREFIX", f"{uid}.")
+    runner = CliRunner()
+    done = runner.invoke(app, ["partners", "subscribe", "om", "watch", "--watch", "P-x",
+                               "--watch", "P-y", "--region", "ZWB", "--by", "ana"])
+    assert done.exit_code == 0, done.output
+    assert "registry version 1" in done.output
+    refused = runner.invoke(app, ["partners", "subscribe", "om", "bad", "--region", "XX",
+                                  "--by", "ana"])
+    assert refused.exit_code == 1 and "unknown region(s) ['XX']" in refused.output
+    hook = runner.invoke(app, ["partners", "webhook", "kvk", "--url",
+                               "http://partner.example/x", "--by", "ana"])
+    assert hook.exit_code == 1 and "loopback only" in hook.output
+    with LiveRegistry(settings.kafka.bootstrap_servers, layout.name("partners.registry"),
+                      load_registry()) as live:
+        live.catch_up(30)
+        om = live.current().entry("om")
+    assert live.current().version == 1  # the refused changes were never written
+    watch = {s.name: s for s in om.subscriptions}["watch"]
+    assert watch.watchlist == ("P-x", "P-y") and watch.regions == ("ZWB",)
+    assert "serious-cases" in {s.name for s in om.subscriptions}
+    assert runner.invoke(app, ["partners", "reset", "om", "--by", "ana"]).exit_code == 0
+    with LiveRegistry(settings.kafka.bootstrap_servers, layout.name("partners.registry"),
+                      load_registry()) as live:
+        live.catch_up(30)
+        assert live.current().entry("om") == load_registry().entry("om")
+    audit = KafkaConsumer(layout.name("audit.log"),
+                          bootstrap_servers=settings.kafka.bootstrap_servers,
+                          auto_offset_reset="earliest", enable_auto_commit=False,
+                          consumer_timeout_ms=3000)
+    actions = [json.loads(r.value)["action"] for r in audit]
+    audit.close()
+    assert actions == ["registry.subscribe watch", "registry.reset"]

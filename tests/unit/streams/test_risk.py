@@ -74,14 +74,15 @@ def test_the_stream_scores_every_entity_of_a_signal() -> None:
     assert first["risk"][business]["parts"]["partners"] == 0
     assert second["risk"][business]["parts"]["partners"] > 0
     assert second["risk"][business]["score"] > first["risk"][business]["score"]
-    assert {e["signal_id"] for e in store[f"ev:{business}"]} == \
+    assert {e[0] for e in store[f"ev:{business}"]} == \
         {first["signal_id"], second["signal_id"]}
 
 
 def test_a_merge_hands_the_evidence_to_the_survivor() -> None:
     from streams.pipeline import _absorb
 
-    store: dict[str, Any] = {"ev:P-a": [_ev("s1", "riec").to_json()],
-                             "ev:P-b": [_ev("s2", "kvk", days_old=1).to_json()]}
+    store: dict[str, Any] = {"ev:P-a": [_ev("s1", "riec").to_row()],
+                             "ev:P-b": [_ev("s2", "kvk", days_old=1).to_row()]}
     _absorb(store, Merge(merged="P-a", into="P-b", reason="test", record_id="r"))
-    assert [e["signal_id"] for e in store["ev:P-b"]] == ["s2", "s1"]  # oldest first
+    assert [e[0] for e in store["ev:P-b"]] == ["s2", "s1"]  # oldest first
+    assert Evidence.from_row(store["ev:P-b"][1]) == _ev("s1", "riec")

@@ -1,0 +1,154 @@
+"""Per-partner webhook signing secrets in one JSON file (mode 0600).
+
+The deliverer needs each secret in clear to compute the HMAC, so the file holds them in clear:
+protect it like a private key. ``rotate`` writes a new secret (256 random bits) and returns it;
+``ketenlink deliver secret <partner>`` prints it once for the partner's receiver. A running
+deliverer notices the changed file (inode, mtime, size) on its next attempt and signs with the
+new secret from then on — there is no overlap window, so the receiver must switch at the same
+time (or accept both for a while on its side).
+
+Writes take an exclusive ``flock`` on ``<file>.lock`` and replace the file atomically, as the
+gateway's token store does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import tempfile
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from consumers.exceptions import WebhookSecretError
+
+log = structlog.get_logger(__name__)
+
+SECRET_PREFIX = "whsec_"
+
+
+class SecretRecord(BaseModel):
+    """One partner's current signing secret."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    secret: str = Field(min_length=16)
+    created_at: datetime
+
+
+class SecretFile(BaseModel):
+    """The shape of the secrets file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = 1
+    secrets: dict[str, SecretRecord] = Field(default_factory=dict)
+
+
+class SecretStore:
+    """Reads (for the deliverer, from any thread) and rotates (for the CLI) webhook secrets."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._secrets: dict[str, SecretRecord] = {}
+
+    def get(self, partner: str) -> str | None:
+        """The partner's current secret, or None when it has none (or there is no file).
+
+        Raises ``WebhookSecretError`` when the file exists but cannot be read or parsed.
+        """
+        with self._lock:
+            self._refresh()
+            record = self._secrets.get(partner)
+        return record.secret if record else None
+
+    def partners(self) -> tuple[str, ...]:
+        with self._lock:
+            self._refresh()
+            return tuple(sorted(self._secrets))
+
+    def rotate(self, partner: str) -> str:
+        """Create or replace the partner's secret; returns it (the only time it is shown)."""
+        secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        record = SecretRecord(secret=secret, created_at=datetime.now(UTC))
+        with self._locked():
+            current = self._read()
+            replaced = partner in current.secrets
+            self._write(SecretFile(version=current.version,
+                                   secrets={**current.secrets, partner: record}))
+        log.info("webhook.secret.rotated" if replaced else "webhook.secret.created",
+                 partner=partner, path=str(self.path))
+        return secret
+
+    def _refresh(self) -> None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            self._stamp, self._secrets = None, {}
+            return
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if stamp == self._stamp:
+            return
+        if st.st_mode & 0o077:
+            log.warning("webhook.secrets.permissions", path=str(self.path),
+                        mode=oct(st.st_mode & 0o777), expected="0o600")
+        self._secrets = dict(self._read().secrets)
+        self._stamp = stamp
+        log.info("webhook.secrets.loaded", path=str(self.path), partners=sorted(self._secrets))
+
+    def _read(self) -> SecretFile:
+        try:
+            return SecretFile.model_validate_json(self.path.read_bytes())
+        except FileNotFoundError:
+            return SecretFile()
+        except OSError as exc:
+            raise WebhookSecretError(self.path, f"cannot be read ({exc.strerror})") from exc
+        except ValidationError as exc:
+            raise WebhookSecretError(self.path, f"is not a valid secrets file: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path.with_name(self.path.name + ".lock"),
+                         os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise WebhookSecretError(self.path, f"cannot be locked ({exc.strerror})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _write(self, content: SecretFile) -> None:
+        """Write to a 0600 temporary file beside the target, fsync, then rename over it."""
+        data = json.dumps(content.model_dump(mode="json"), indent=2).encode() + b"\n"
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                       suffix=".tmp")  # mkstemp creates it 0600
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise WebhookSecretError(self.path, f"cannot be written ({exc.strerror})") from exc

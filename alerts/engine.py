@@ -59,6 +59,7 @@ from alerts.evaluate import (
 from alerts.exceptions import AlertConflictError, GraphBehindError
 from alerts.lifecycle import Change, decide, needs_sending
 from alerts.store import AlertRow, AlertStore
+from consumers.paused_retry import retry_paused
 from graph.analyst.model import EntitySummary, Link, Neighbourhood, Ring
 from graph.analyst.params import MAX_LIMIT, Filters
 from graph.exceptions import UnknownEntityError
@@ -354,53 +355,33 @@ def _evaluate_with_retry(consumer: KafkaConsumer, store: AlertStore, engine: Ale
                          rules: AlertRules, batch: Touched, stop: threading.Event,
                          stats: EngineStats) -> bool:
     """Wait for the sink, evaluate; retry with backoff (consumer paused). False if stopped."""
-    delay, paused = BACKOFF_START_S, False
     started = time.monotonic()
-    try:
-        while True:
-            try:
-                missing = store.wait_until_written(batch.signals, batch.merged,
-                                                   rules.engine.wait_s)
-                if missing:
-                    if time.monotonic() - started < rules.engine.give_up_after_s:
-                        raise GraphBehindError(tuple(missing))
-                    stats.gave_up += 1
-                    log.error("alerts.never_written", missing=missing[:50], count=len(missing),
-                              waited_s=round(time.monotonic() - started, 1))
-                done = engine.evaluate(batch.entities)
-                stats.created += done.created
-                stats.updated += done.updated
-                stats.sent += done.sent
-                return True
-            except (Neo4jError, DriverError) as exc:
-                if not exc.is_retryable():
-                    raise
-                error: Exception = exc
-            except RETRYABLE as exc:
-                error = exc
-            stats.retries += 1
-            log.warning("alerts.retry", error=str(error) or type(error).__name__,
-                        kind=type(error).__name__, retry_in_s=delay,
-                        signals=len(batch.signals), entities=len(batch.entities))
-            if not paused:
-                consumer.pause(*consumer.assignment())
-                paused = True
-            deadline = time.monotonic() + delay
-            while time.monotonic() < deadline:
-                if stop.is_set():
-                    return False
-                _poll_paused(consumer)
-            delay = min(delay * 2, rules.engine.max_backoff_s)
-    finally:
-        if paused:
-            consumer.resume(*consumer.paused())
+
+    def attempt() -> bool:
+        missing = store.wait_until_written(batch.signals, batch.merged, rules.engine.wait_s)
+        if missing:
+            if time.monotonic() - started < rules.engine.give_up_after_s:
+                raise GraphBehindError(tuple(missing))
+            stats.gave_up += 1
+            log.error("alerts.never_written", missing=missing[:50], count=len(missing),
+                      waited_s=round(time.monotonic() - started, 1))
+        done = engine.evaluate(batch.entities)
+        stats.created += done.created
+        stats.updated += done.updated
+        stats.sent += done.sent
+        return True
+
+    def waiting(error: Exception, delay: float) -> None:
+        stats.retries += 1
+        log.warning("alerts.retry", error=str(error) or type(error).__name__,
+                    kind=type(error).__name__, retry_in_s=delay,
+                    signals=len(batch.signals), entities=len(batch.entities))
+
+    return retry_paused(consumer, attempt, _retryable, stop, first_delay_s=BACKOFF_START_S,
+                        max_delay_s=rules.engine.max_backoff_s, on_retry=waiting) is not None
 
 
-def _poll_paused(consumer: KafkaConsumer) -> None:
-    """Poll to stay in the group while paused. A partition assigned by a rebalance meanwhile is
-    not paused and may return records: seek back to them, so the commit after this batch cannot
-    pass records that were never evaluated."""
-    for partition, records in consumer.poll(timeout_ms=100).items():
-        if records:
-            consumer.seek(partition, records[0].offset)
-            consumer.pause(partition)
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, Neo4jError | DriverError):
+        return exc.is_retryable()
+    return isinstance(exc, RETRYABLE)

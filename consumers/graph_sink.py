@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
+from consumers.paused_retry import retry_paused
 from graph.upsert import GraphBatch, write_batch
 from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address
@@ -181,31 +181,22 @@ def _write_with_retry(consumer: KafkaConsumer, driver: Driver, database: str,
                       topics: SinkTopics, parking: Publisher, records: Sequence[ConsumerRecord],
                       stop: threading.Event, stats: SinkStats) -> bool:
     """Write ``records``; wait out Neo4j outages. False when stopped before it succeeded."""
-    delay = BACKOFF_START_S
-    paused = False
-    try:
-        while True:
-            try:
-                _write_or_park(driver, database, topics, parking, records, stats)
-                return True
-            except (Neo4jError, DriverError) as exc:
-                if not exc.is_retryable():
-                    raise
-                stats.retries += 1
-                log.warning("sink.neo4j_unavailable", error=str(exc) or type(exc).__name__,
-                            retry_in_s=delay, records=len(records))
-                if not paused:
-                    consumer.pause(*consumer.assignment())
-                    paused = True
-                deadline = time.monotonic() + delay
-                while time.monotonic() < deadline:
-                    if stop.is_set():
-                        return False
-                    consumer.poll(timeout_ms=100)  # stay in the group; paused: returns nothing
-                delay = min(delay * 2, BACKOFF_MAX_S)
-    finally:
-        if paused:
-            consumer.resume(*consumer.paused())
+    def attempt() -> bool:
+        _write_or_park(driver, database, topics, parking, records, stats)
+        return True
+
+    def waiting(exc: Exception, delay: float) -> None:
+        stats.retries += 1
+        log.warning("sink.neo4j_unavailable", error=str(exc) or type(exc).__name__,
+                    retry_in_s=delay, records=len(records))
+
+    return retry_paused(consumer, attempt, _neo4j_retryable, stop,
+                        first_delay_s=BACKOFF_START_S, max_delay_s=BACKOFF_MAX_S,
+                        on_retry=waiting) is not None
+
+
+def _neo4j_retryable(exc: Exception) -> bool:
+    return isinstance(exc, Neo4jError | DriverError) and exc.is_retryable()
 
 
 def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: Publisher,

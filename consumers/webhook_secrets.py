@@ -14,11 +14,8 @@ gateway's token store does.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import secrets
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,6 +25,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from consumers.exceptions import WebhookSecretError
+from ketenlink.private_files import locked, write_private
 
 log = structlog.get_logger(__name__)
 
@@ -118,37 +116,14 @@ class SecretStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path.with_name(self.path.name + ".lock"),
-                         os.O_RDWR | os.O_CREAT, 0o600)
+            with locked(self.path):
+                yield
         except OSError as exc:
             raise WebhookSecretError(self.path, f"cannot be locked ({exc.strerror})") from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
 
     def _write(self, content: SecretFile) -> None:
-        """Write to a 0600 temporary file beside the target, fsync, then rename over it."""
         data = json.dumps(content.model_dump(mode="json"), indent=2).encode() + b"\n"
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                       suffix=".tmp")  # mkstemp creates it 0600
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            write_private(self.path, data)
         except OSError as exc:
             raise WebhookSecretError(self.path, f"cannot be written ({exc.strerror})") from exc

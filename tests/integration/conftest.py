@@ -16,6 +16,7 @@ from neo4j import Driver
 from graph.driver import open_driver
 from infra.bootstrap import bootstrap
 from infra.stack import ServerStatus, Stack
+from infra.topics import TopicLayout, apply_topics, load_layout
 from ketenlink.settings import Settings
 
 
@@ -46,6 +47,14 @@ def admin(stack: list[ServerStatus], settings: Settings) -> Iterator[KafkaAdminC
                               client_id="ketenlink-tests")
     yield client
     client.close()
+
+
+@pytest.fixture
+def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
+    """The whole topic spec under this test's own prefix ``<uid>.``."""
+    topics = load_layout(prefix=f"{uid}.")
+    apply_topics(admin, topics.topics)
+    return topics
 
 
 @pytest.fixture(autouse=True)

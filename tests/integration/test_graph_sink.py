@@ -31,9 +31,8 @@ from infra.topics import apply_topics, load_layout
 from ketenlink.settings import Settings
 from producers.publisher import Publisher
 from schemas.signal import Signal
-from streams.pipeline import process
-from streams.resolve import Resolver
 from streams.resolve.features import ID_PREFIX
+from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
 LOCATION = {"type": "location", "ref": "l1", "role": "location",
@@ -93,15 +92,7 @@ def _scenario(uid: str) -> list[dict[str, Any]]:
             valid_doc(partner_ref=f"{uid}-a", severity="critical", subjects=base["subjects"][:2],
                       relations=base["relations"][:1]),
             valid_doc(partner="kvk", partner_ref=f"{uid}-b", **full)]
-    signals: dict[str, Any] = {}
-    resolver = Resolver({})
-    out = []
-    for offset, doc in enumerate(docs):
-        outcome = process(Signal.model_validate_json(json.dumps(doc)),
-                          {"topic": "in", "partition": 0, "offset": offset}, signals, resolver)
-        assert outcome.resolved is not None
-        out.append(outcome.resolved)
-    return out
+    return resolve_docs(docs)
 
 
 def test_a_known_signal_set_gives_exactly_the_expected_graph(

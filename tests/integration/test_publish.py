@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaConsumer
 
-from infra.topics import TopicLayout, apply_topics, load_layout
+from infra.topics import TopicLayout
 from ketenlink.settings import Settings
 from producers.adapters import adapter_for
 from producers.pseudonym import Pseudonymiser
@@ -23,13 +23,6 @@ from schemas.signal import Signal
 DATA = Path(__file__).parents[1] / "data"
 EXPORTS = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
            "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
-
-
-@pytest.fixture
-def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
-    topics = load_layout(prefix=f"{uid}.")
-    apply_topics(admin, topics.topics)
-    return topics
 
 
 def _consume(settings: Settings, topic: str, want: int, timeout: float = 30.0) -> list:

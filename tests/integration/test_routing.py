@@ -10,30 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaConsumer
 
-from infra.topics import TopicLayout, apply_topics, load_layout
+from infra.topics import TopicLayout
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from policy.live import publish_change
 from policy.registry import load_registry, parse_entry
 from producers.publisher import Publisher
-from schemas.signal import Signal
-from streams.pipeline import process
-from streams.resolve import Resolver
+from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
 PATIENT = {"scheme": "patient-pseudonym", "value": "ps1:" + "b" * 64}
 BSN = {"scheme": "bsn-pseudonym", "value": "ps1:" + "a" * 64}
 ROTTERDAM = {"street": "Coolsingel", "house_number": 40, "postcode": "3011AD", "city": "Rotterdam"}
 BREDA = {"street": "Hoogstraat", "house_number": 12, "postcode": "4811AB", "city": "Breda"}
-
-
-@pytest.fixture
-def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
-    topics = load_layout(prefix=f"{uid}.")
-    apply_topics(admin, topics.topics)
-    return topics
 
 
 def _env(uid: str, var: Path) -> dict[str, str]:
@@ -57,18 +48,6 @@ def _catch_all(settings: Settings, layout: TopicLayout) -> None:
 def _person(ref: str, family: str, *identifiers: dict[str, str]) -> dict[str, Any]:
     return {"type": "person", "ref": ref, "role": "victim", "family_name": family,
             "identifiers": list(identifiers)}
-
-
-def _resolved(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    store: dict[str, Any] = {}
-    resolver = Resolver({})
-    out = []
-    for offset, doc in enumerate(docs):
-        outcome = process(Signal.model_validate_json(json.dumps(doc)),
-                          {"topic": "in", "partition": 0, "offset": offset}, store, resolver)
-        assert outcome.resolved is not None
-        out.append(outcome.resolved)
-    return out
 
 
 def _publish_resolved(settings: Settings, layout: TopicLayout, records: list[dict[str, Any]]
@@ -127,7 +106,7 @@ def test_each_partner_receives_exactly_what_it_may_see(
         "kvk-clear-prevention": valid_doc(partner="kvk", partner_ref=f"{uid}-7",
                                           distribution="tlp:clear", purpose="prevention"),
     }
-    records = dict(zip(docs, _resolved(list(docs.values())), strict=True))
+    records = dict(zip(docs, resolve_docs(list(docs.values())), strict=True))
     expected = {
         "kvk-green-admin": {"riec", "gemeente-rotterdam"},
         "riec-amber-criminal": {"om"},
@@ -185,9 +164,9 @@ def test_a_subscription_changed_at_run_time_applies_to_the_next_signal(
                          subjects=[{"type": "location", "ref": "l1", "role": "location",
                                     "address": address}], relations=[])
 
-    first, breda, rotterdam = _resolved([located("a", BREDA),
-                                         located("b", {**BREDA, "house_number": 14}),
-                                         located("c", ROTTERDAM)])
+    first, breda, rotterdam = resolve_docs([located("a", BREDA),
+                                            located("b", {**BREDA, "house_number": 14}),
+                                            located("c", ROTTERDAM)])
     with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)), \
             Publisher(settings.kafka) as publisher:
         # the shipped registry: the municipality follows its own region (RR) only
@@ -209,7 +188,7 @@ def test_a_subscription_changed_at_run_time_applies_to_the_next_signal(
 
 def test_a_record_that_is_not_a_resolved_record_is_parked(
         settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
-    (good,) = _resolved([valid_doc(partner="kvk", partner_ref=f"{uid}-ok",
+    (good,) = resolve_docs([valid_doc(partner="kvk", partner_ref=f"{uid}-ok",
                                    distribution="tlp:clear", purpose="prevention")])
     with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)) as router, \
             Publisher(settings.kafka) as publisher:

@@ -15,11 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from infra.topics import TopicLayout, apply_topics, load_layout
+from infra.topics import TopicLayout
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from producers.publisher import Publisher
@@ -27,13 +26,6 @@ from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
 from tests.unit.schemas.signals import valid_doc
-
-
-@pytest.fixture
-def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
-    topics = load_layout(prefix=f"{uid}.")
-    apply_topics(admin, topics.topics)
-    return topics
 
 
 def _env(uid: str, var: Path) -> dict[str, str]:

@@ -20,9 +20,7 @@ from graph.bench_raw import (
     municipality,
     plan_raw,
 )
-from schemas.signal import Signal
-from streams.pipeline import process
-from streams.resolve import Resolver
+from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
 LOCATION = {"type": "location", "ref": "l1", "role": "location",
@@ -38,15 +36,7 @@ def _resolved() -> list[dict[str, Any]]:
             valid_doc(partner="kvk", partner_ref="y", subjects=[*base["subjects"], LOCATION],
                       relations=[*base["relations"],
                                  {"source": "b1", "type": "LOCATED_AT", "target": "l1"}])]
-    store: dict[str, Any] = {}
-    resolver = Resolver({})
-    out = []
-    for offset, doc in enumerate(docs):
-        outcome = process(Signal.model_validate_json(json.dumps(doc)),
-                          {"topic": "in", "partition": 0, "offset": offset}, store, resolver)
-        assert outcome.resolved is not None
-        out.append(outcome.resolved)
-    return out
+    return resolve_docs(docs)
 
 
 def _rows(plan: RawPlan, query: str) -> list[dict[str, Any]]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from schemas.signal import Signal
-from streams.pipeline import process
-from streams.resolve import Merge, Resolver
+from streams.resolve import Merge
 from streams.risk import HALF_LIFE_DAYS, Evidence, score
+from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -55,14 +53,7 @@ def test_more_signals_of_one_partner_do_not_count_as_corroboration() -> None:
 
 def _process(docs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     store: dict[str, Any] = {}
-    resolver = Resolver({})
-    out = []
-    for offset, doc in enumerate(docs):
-        outcome = process(Signal.model_validate_json(json.dumps(doc)),
-                          {"topic": "in", "partition": 0, "offset": offset}, store, resolver)
-        assert outcome.resolved is not None
-        out.append(outcome.resolved)
-    return out, store
+    return resolve_docs(docs, store), store
 
 
 def test_the_stream_scores_every_entity_of_a_signal() -> None:

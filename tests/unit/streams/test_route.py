@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from policy.registry import PartnerEntry, Registry, Subscription
-from schemas.signal import Signal
-from streams.pipeline import process
-from streams.resolve import Resolver
 from streams.route import Facts, delivery_id, matches, route
+from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
 NOW = datetime(2026, 3, 5, tzinfo=UTC)
 BREDA = {"street": "Hoogstraat", "house_number": 12, "postcode": "4811AB", "city": "Breda"}
 
 
-def _resolved(*docs: dict[str, Any]) -> list[dict[str, Any]]:
-    store: dict[str, Any] = {}
-    resolver = Resolver({})
-    out = []
-    for offset, doc in enumerate(docs):
-        outcome = process(Signal.model_validate_json(json.dumps(doc)),
-                          {"topic": "in", "partition": 0, "offset": offset}, store, resolver)
-        assert outcome.resolved is not None
-        out.append(outcome.resolved)
-    return out
-
-
-(RECORD,) = _resolved(valid_doc())  # riec, amber, administrative, labour, housing+work, Breda
+(RECORD,) = resolve_docs([valid_doc()])  # riec, amber, administrative, labour, housing+work, Breda
 
 
 def _sub(name: str = "s", **filters: Any) -> Subscription:
@@ -60,8 +45,8 @@ def test_each_filter(filters: dict[str, Any], expected: bool) -> None:
 
 
 def test_watchlist_and_own_entities() -> None:
-    first, second = _resolved(valid_doc(partner="kvk", partner_ref="K-1"),
-                              valid_doc(partner_ref="R-2", severity="low"))
+    first, second = resolve_docs([valid_doc(partner="kvk", partner_ref="K-1"),
+                                  valid_doc(partner_ref="R-2", severity="low")])
     person = next(e["entity_id"] for e in second["entities"] if e["type"] == "person")
     facts = Facts.of(second)
     assert matches(_sub(watchlist=[person]), facts, "om")
@@ -102,7 +87,7 @@ def test_recipients_need_the_role_a_topic_a_match_and_the_clearance() -> None:
 
 
 def test_an_unknown_publisher_is_treated_as_the_most_sensitive_source() -> None:
-    (record,) = _resolved(valid_doc(partner="newcomer", narrative="details"))
+    (record,) = resolve_docs([valid_doc(partner="newcomer", narrative="details")])
     registry = Registry({"pa": _entry("pa", _sub())})
     (copy,) = route(record, registry, {"pa"}, NOW)
     assert "narrative" not in copy.value["signal"] and "partner_ref" not in copy.value["signal"]

@@ -60,6 +60,7 @@ from producers.publisher import Publisher
 from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
+from tests.integration.committed import wait_committed
 from tests.unit.schemas.signals import valid_doc
 
 CLEARANCES = load_clearances()
@@ -103,21 +104,11 @@ class Service:
 
     def wait_committed(self, timeout: float = 30.0) -> None:
         """Until the group has committed the end of both input topics."""
-        probe = KafkaConsumer(bootstrap_servers=self.settings.kafka.bootstrap_servers,
-                              group_id=self.group, enable_auto_commit=False)
-        try:
-            partitions = [TopicPartition(t, p) for t in (self.topics.resolved, self.topics.merges)
-                          for p in probe.partitions_for_topic(t) or ()]
-            ends = probe.end_offsets(partitions)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                assert self.error is None, f"{self.group} failed: {self.error!r}"
-                if all((probe.committed(tp) or 0) >= ends[tp] for tp in partitions):
-                    return
-                time.sleep(0.2)
-            raise AssertionError(f"group {self.group} did not catch up in {timeout} s")
-        finally:
-            probe.close()
+        def healthy() -> None:
+            assert self.error is None, f"{self.group} failed: {self.error!r}"
+
+        wait_committed(self.settings.kafka.bootstrap_servers, self.group,
+                       (self.topics.resolved, self.topics.merges), timeout, healthy)
 
     def close(self) -> None:
         self.stop.set()

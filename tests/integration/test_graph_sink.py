@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer
 from neo4j import Driver
 
 from consumers.graph_sink import (
@@ -32,6 +32,7 @@ from ketenlink.settings import Settings
 from producers.publisher import Publisher
 from schemas.signal import Signal
 from streams.resolve.features import ID_PREFIX
+from tests.integration.committed import wait_committed
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
@@ -273,20 +274,8 @@ class SinkThread:
 
     def wait_committed(self, timeout: float = 120.0) -> None:
         """Until the group has committed the end of both input topics."""
-        probe = KafkaConsumer(bootstrap_servers=self.settings.kafka.bootstrap_servers,
-                              group_id=self.group, enable_auto_commit=False)
-        try:
-            partitions = [TopicPartition(t, p) for t in (self.topics.resolved, self.topics.merges)
-                          for p in probe.partitions_for_topic(t) or ()]
-            ends = probe.end_offsets(partitions)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if all((probe.committed(tp) or 0) >= ends[tp] for tp in partitions):
-                    return
-                time.sleep(0.3)
-            raise AssertionError(f"sink group {self.group} did not catch up in {timeout} s")
-        finally:
-            probe.close()
+        wait_committed(self.settings.kafka.bootstrap_servers, self.group,
+                       (self.topics.resolved, self.topics.merges), timeout)
 
     def close(self) -> SinkStats:
         self.stop.set()

@@ -108,12 +108,14 @@ def show(ctx: typer.Context, partner: str) -> None:
 def subscribe(ctx: typer.Context, partner: str, name: str, by: By,
               municipality: Many = None, region: Many = None, category: Many = None,
               stage: Many = None, indicator: Many = None, watch: Many = None,
+              role: Many = None,
               min_risk: Annotated[float | None, typer.Option()] = None,
               own_entities: Annotated[bool, typer.Option("--own-entities")] = False) -> None:
     """Add or replace the subscription ``name`` (filters combine with AND, repeated values OR)."""
     subscription = {"name": name, "municipalities": municipality or [], "regions": region or [],
                     "categories": category or [], "barrier_stages": stage or [],
                     "indicators": indicator or [], "watchlist": watch or [],
+                    "subject_roles": role or [],
                     "min_risk": min_risk, "own_entities": own_entities}
 
     def edit(entry: PartnerEntry) -> PartnerEntry:

@@ -28,6 +28,7 @@ from policy.exceptions import ClearanceError, UnknownPartnerError
 from schemas.indicators import catalogue
 from schemas.regions import municipality_code, regions
 from schemas.signal import BarrierStage, Category, PartnerId
+from schemas.subjects import Role
 
 _ENTRY = ConfigDict(frozen=True, extra="forbid")
 SourceKind = Literal["registry", "enforcement", "healthcare", "anonymous-tips", "municipality",
@@ -49,6 +50,8 @@ class Subscription(BaseModel):
     categories: tuple[Category, ...] = ()
     barrier_stages: tuple[BarrierStage, ...] = ()
     indicators: tuple[str, ...] = ()
+    subject_roles: tuple[Role, ...] = Field(
+        default=(), description="A subject of the signal has one of these roles (e.g. victim).")
     min_risk: Annotated[float, Field(ge=0)] | None = Field(
         default=None, description="Some entity of the signal has at least this risk score.")
     watchlist: tuple[str, ...] = Field(default=(), description="Entity ids (P-…, B-…).")

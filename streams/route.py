@@ -34,6 +34,7 @@ class Facts:
     category: str
     barrier_stages: frozenset[str]
     indicators: frozenset[str]
+    subject_roles: frozenset[str]
     max_risk: float
     entity_ids: frozenset[str]
     seen_before_by: frozenset[str]
@@ -52,6 +53,7 @@ class Facts:
             category=signal["category"],
             barrier_stages=frozenset(signal.get("barrier_stages") or ()),
             indicators=frozenset(signal.get("indicators") or ()),
+            subject_roles=frozenset(s["role"] for s in signal.get("subjects") or ()),
             max_risk=max((float(r["score"]) for r in risk.values()), default=0.0),
             entity_ids=frozenset(entity_ids),
             seen_before_by=frozenset(record.get("corroborated_by") or ()),
@@ -66,6 +68,7 @@ def matches(subscription: Subscription, facts: Facts, partner: str) -> bool:
             and (not s.categories or facts.category in s.categories)
             and (not s.barrier_stages or bool(facts.barrier_stages & set(s.barrier_stages)))
             and (not s.indicators or bool(facts.indicators & set(s.indicators)))
+            and (not s.subject_roles or bool(facts.subject_roles & set(s.subject_roles)))
             and (s.min_risk is None or facts.max_risk >= s.min_risk)
             and (not s.watchlist or bool(facts.entity_ids & set(s.watchlist)))
             and (not s.own_entities or partner in facts.seen_before_by))

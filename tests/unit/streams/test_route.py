@@ -36,6 +36,8 @@ def _sub(name: str = "s", **filters: Any) -> Subscription:
     ({"barrier_stages": ["finance"]}, False),
     ({"indicators": ["DEP-HOUSING"]}, True),
     ({"indicators": ["DEP-DEBT"]}, False),
+    ({"subject_roles": ["suspect", "victim"]}, True),
+    ({"subject_roles": ["victim"]}, False),
     ({"min_risk": 1.0}, True),
     ({"min_risk": 1000.0}, False),
     ({"regions": ["ZWB"], "categories": ["sexual"]}, False),  # filters combine with AND

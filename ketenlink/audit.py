@@ -3,16 +3,26 @@
 An action is recorded *before* its results are shown, and only counts as recorded once the
 broker has acknowledged it (``acks=all`` through ``producers.publisher.Publisher``); when that
 fails, ``AuditLog.record`` raises ``AuditError`` and the caller must not return its results: no
-unaudited query. The topic keeps records forever (``infra/topics.yaml``). A hash chain over the
-entries is to follow.
+unaudited query. The topic keeps records forever (``infra/topics.yaml``).
+
+Tamper-evident: each ``AuditLog`` (one per process) writes its own hash chain — a random
+``chain`` id, ``seq`` 1, 2, 3 …, and ``hash`` = HMAC-SHA256 (key: ``KETENLINK_AUDIT_KEY``)
+over the entry including ``prev``, the hash of the entry before it. ``ketenlink.audit_verify``
+checks every chain: a changed entry no longer matches its hash, a removed one leaves a gap in
+``seq``, a forged or reordered one breaks ``prev``, and without the key nobody can seal a new
+entry. One chain per writer, because several processes write the one topic concurrently and
+none knows the others' last hash.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -21,6 +31,7 @@ import structlog
 from kafka.errors import KafkaError
 
 from ketenlink.exceptions import KetenlinkError
+from ketenlink.settings import DEVELOPMENT_AUDIT_KEY
 
 if TYPE_CHECKING:
     from ketenlink.settings import Settings
@@ -47,10 +58,15 @@ class RecordPublisher(Protocol):
     def close(self) -> None: ...
 
 
+GENESIS = "0" * 64
+"""The ``prev`` of the first entry of a chain."""
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One analyst action: who (actor, partner), what (action, params), when (UTC), how much
-    came back (result_count) and how it ended (ok, not-found, denied)."""
+    came back (result_count) and how it ended (ok, not-found, denied); and its place in its
+    writer's hash chain (chain, seq, prev, hash)."""
 
     audit_id: str
     at: str
@@ -60,9 +76,23 @@ class AuditEntry:
     params: dict[str, Any]
     result_count: int
     outcome: str = "ok"
+    chain: str = ""
+    seq: int = 0
+    prev: str = GENESIS
+    hash: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, default=_plain).encode()
+
+
+def entry_hash(doc: Mapping[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 under ``key`` of an entry's canonical JSON without its own ``hash``
+    (``prev`` included, so each entry seals the one before it; the key, so that reading the log
+    is not enough to extend a chain)."""
+    body = {k: v for k, v in doc.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=_plain)
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _utc_now() -> datetime:
@@ -73,8 +103,14 @@ class AuditLog:
     """Writes confirmed audit entries; use it as a context manager (closes the producer)."""
 
     def __init__(self, publisher: RecordPublisher, topic: str,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
-        self._publisher, self.topic, self._clock = publisher, topic, clock
+                 clock: Callable[[], datetime] = _utc_now,
+                 key: bytes = DEVELOPMENT_AUDIT_KEY.encode()) -> None:
+        self._publisher, self.topic, self._clock, self._key = publisher, topic, clock, key
+        self._lock = threading.Lock()
+        self._new_chain()
+
+    def _new_chain(self) -> None:
+        self._chain, self._seq, self._prev = str(uuid.uuid4()), 0, GENESIS
 
     @classmethod
     def open(cls, settings: Settings) -> AuditLog:
@@ -83,22 +119,31 @@ class AuditLog:
         from producers.publisher import Publisher
 
         topic = load_layout(prefix=settings.topic_prefix).name(AUDIT_TOPIC)
-        return cls(Publisher(settings.kafka, client_id="ketenlink-audit"), topic)
+        return cls(Publisher(settings.kafka, client_id="ketenlink-audit"), topic,
+                   key=settings.audit_key.get_secret_value().encode())
 
     def record(self, actor: str, partner: str, action: str, params: Mapping[str, Any],
                result_count: int, outcome: str = "ok") -> AuditEntry:
         """Write one entry and wait for the broker's acknowledgement; raise ``AuditError``
         when it does not come."""
-        entry = AuditEntry(audit_id=str(uuid.uuid4()), at=self._clock().astimezone(UTC).isoformat(),
-                           actor=actor, partner=partner, action=action,
-                           params=json.loads(json.dumps(dict(params), default=_plain)),
-                           result_count=result_count, outcome=outcome)
-        try:
-            self._publisher.publish(self.topic, actor.encode(), entry.to_json())
-        except (KetenlinkError, KafkaError, OSError) as exc:
-            log.error("audit.write_failed", topic=self.topic, actor=actor, action=action,
-                      error=repr(exc))
-            raise AuditError(self.topic, actor, action, exc) from exc
+        with self._lock:  # one entry at a time: the chain is the order of acknowledgement
+            unsealed = AuditEntry(
+                audit_id=str(uuid.uuid4()), at=self._clock().astimezone(UTC).isoformat(),
+                actor=actor, partner=partner, action=action,
+                params=json.loads(json.dumps(dict(params), default=_plain)),
+                result_count=result_count, outcome=outcome, chain=self._chain,
+                seq=self._seq + 1, prev=self._prev)
+            entry = replace(unsealed, hash=entry_hash(asdict(unsealed), self._key))
+            try:
+                self._publisher.publish(self.topic, actor.encode(), entry.to_json())
+            except (KetenlinkError, KafkaError, OSError) as exc:
+                log.error("audit.write_failed", topic=self.topic, actor=actor, action=action,
+                          error=repr(exc))
+                # it may or may not have been written: go on in a new chain, so this one
+                # ends here either way instead of showing a gap or a fork
+                self._new_chain()
+                raise AuditError(self.topic, actor, action, exc) from exc
+            self._seq, self._prev = entry.seq, entry.hash
         return entry
 
     def close(self) -> None:

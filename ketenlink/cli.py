@@ -37,6 +37,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(graph_app, name="graph")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(partners_app, name="partners")
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 log = structlog.get_logger("ketenlink.cli")
 
@@ -127,6 +129,30 @@ def router(ctx: typer.Context) -> None:
     from streams.router import run_router
 
     run_router(_settings(ctx))
+
+
+@audit_app.command("verify")
+def audit_verify(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Option(help="A JSON Lines export instead of the topic.")]
+    = None,
+) -> None:
+    """Check every hash chain of the audit log: exit 1 when an entry was changed, removed,
+    forged or reordered."""
+    from infra.topics import load_layout
+    from ketenlink.audit import AUDIT_TOPIC
+    from ketenlink.audit_verify import file_entries, topic_entries, verify
+
+    settings = _settings(ctx)
+    entries = file_entries(file) if file else topic_entries(
+        settings.kafka.bootstrap_servers, load_layout(prefix=settings.topic_prefix).name(AUDIT_TOPIC))
+    verdict = verify(entries, settings.audit_key.get_secret_value().encode())
+    for problem in verdict.problems:
+        typer.echo(f"problem: {problem}")
+    state = "intact" if verdict.intact else "NOT intact" if verdict.problems else "empty"
+    typer.echo(f"{verdict.entries} entries in {verdict.chains} chains: {state}")
+    if not verdict.intact:
+        raise typer.Exit(code=1)
 
 
 @app.command("sink")

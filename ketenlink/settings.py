@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+DEVELOPMENT_AUDIT_KEY = "ketenlink-local-development-audit-key-not-for-production"
 
 
 class KafkaSettings(BaseModel):
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
     neo4j: Neo4jSettings = Neo4jSettings()
     gateway: GatewaySettings = GatewaySettings()
     webhook: WebhookSettings = WebhookSettings()
+    audit_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_AUDIT_KEY),
+        description="HMAC key that seals the audit log's hash chains; set your own outside "
+                    "development and keep it from those who can write the audit topic.",
+    )
     pseudonym_key: SecretStr = Field(
         default=SecretStr("ketenlink-local-development-key-not-for-production"),
         description="HMAC key for BSN and patient pseudonyms; set your own outside development.",

@@ -1,0 +1,41 @@
+"""The audit log's hash chains on the real broker: `ketenlink audit verify` passes an intact log
+and names a forged or replayed entry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from kafka import KafkaAdminClient
+from typer.testing import CliRunner
+
+from infra.topics import apply_topics, load_layout
+from ketenlink.audit import AuditLog, entry_hash
+from ketenlink.cli import app
+from ketenlink.settings import Settings
+from producers.publisher import Publisher
+
+
+def test_verify_passes_an_intact_log_and_names_a_forgery(
+        settings: Settings, admin: KafkaAdminClient, uid: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    topic = load_layout(prefix=f"{uid}.").name("audit.log")
+    apply_topics(admin, [t for t in load_layout(prefix=f"{uid}.").topics if t.name == topic])
+    monkeypatch.setenv("KETENLINK_TOPIC_PREFIX", f"{uid}.")
+    runner = CliRunner()
+    with Publisher(settings.kafka) as publisher:
+        first, second = AuditLog(publisher, topic), AuditLog(publisher, topic)  # two writers
+        entries = [log.record("a.jansen", "riec", "profile", {"entity_id": f"P-{i}"}, i)
+                   for i in range(3) for log in (first, second)]
+        done = runner.invoke(app, ["audit", "verify"])
+        assert done.exit_code == 0, done.output
+        assert "6 entries in 2 chains: intact" in done.output
+        # someone with write access appends a doctored copy of an entry, resealed
+        forged = json.loads(entries[2].to_json())
+        forged["params"] = {"entity_id": "P-innocent"}
+        forged["hash"] = entry_hash(forged, settings.audit_key.get_secret_value().encode())
+        publisher.publish(topic, b"a.jansen", json.dumps(forged).encode())
+    done = runner.invoke(app, ["audit", "verify"])
+    assert done.exit_code == 1
+    assert "seq 2: seq already seen (duplicate or replayed)" in done.output
+    assert "7 entries in 2 chains: NOT intact" in done.output

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import structlog
 from neo4j import READ_ACCESS, Driver, ManagedTransaction, RoutingControl
 
 from alerts.evaluate import AlertState, EntityFacts, Sighting
@@ -33,6 +34,8 @@ from graph.analyst.build import entity_label, to_datetime
 from graph.upsert import MAX_REDIRECTS
 from policy.clearance import Clearance, visible_pairs
 from schemas.graph_model import ENTITY_LABEL
+
+log = structlog.get_logger(__name__)
 
 _VISIBLE = "(s.partner_id = $partner OR [s.distribution, s.purpose] IN $cleared)"
 
@@ -264,7 +267,8 @@ class AlertStore:
             database_=self._database, routing_=RoutingControl.READ)
         return {str(r["entity_id"]): EntityFacts(
             str(r["entity_id"]), entity_label(r["labels"]),
-            tuple(_sighting(e) for e in r["evidence"])) for r in records}
+            tuple(s for e in r["evidence"] if (s := _sighting(e)) is not None))
+            for r in records}
 
     def alerts_about(self, ids: Iterable[str]) -> dict[str, list[AlertState]]:
         """Alerts anchored at each live entity (oldest first)."""
@@ -336,10 +340,13 @@ class AlertStore:
         return bool(records and records[0]["current"])
 
 
-def _sighting(doc: Mapping[str, Any]) -> Sighting:
+def _sighting(doc: Mapping[str, Any]) -> Sighting | None:
+    """A visible signal as evidence; None (logged) for a Signal node without an observed time
+    — not written by the sink (a graph older than it, or a foreign writer): not evidence."""
     observed = to_datetime(doc.get("observed_at"))
-    if observed is None:
-        raise ValueError(f"signal {doc.get('signal_id')} has no observed time")
+    if observed is None or not doc.get("partner_id"):
+        log.warning("alerts.signal_without_time", signal_id=doc.get("signal_id"))
+        return None
     return Sighting(
         signal_id=str(doc["signal_id"]), revision=int(doc.get("revision") or 0),
         partner=str(doc["partner_id"]), observed_at=observed,

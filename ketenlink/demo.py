@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from graph.driver import open_driver
 from infra.bootstrap import bootstrap
@@ -84,10 +84,12 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
     with ServiceProcess("worker", log_dir / "worker.log"), \
             ServiceProcess("sink", log_dir / "sink.log"), \
             ServiceProcess("router", log_dir / "router.log"), \
+            ServiceProcess("alerts", log_dir / "alerts.log", args=["run"]), \
             ServiceProcess("gateway", log_dir / "gateway.log") as gateway:
         base_url = f"http://{settings.gateway.host}:{settings.gateway.port}"
         _wait_for_gateway(base_url, gateway, log_dir / "gateway.log")
-        echo(f"  worker, sink, router and gateway ({base_url}) started; logs in {log_dir}")
+        echo(f"  worker, sink, router, alert engine and gateway ({base_url}) started; logs in "
+             f"{log_dir}")
         ids: list[str] = []
         at_source = 0
         with Publisher(settings.kafka, client_id="ketenlink-demo") as publisher:
@@ -112,6 +114,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
         unique = sorted(set(ids))
         summary = _wait_for_results(settings, layout, run_id, unique, at_source, echo)
         deliveries = _count_deliveries(settings, layout, set(unique))
+        alerts = _count_alerts(settings, layout, unique)
     echo(f"== summary: {summary.published} distinct signals published, {summary.in_graph} in "
          f"the graph; {summary.rejected_at_source} lines refused at the source (see "
          f"{out}/*.rejects.jsonl), {summary.rejected_in_stream} parked by the stream ==")
@@ -121,6 +124,8 @@ def run_demo(settings: Settings, echo: Callable[[str], None]) -> DemoSummary:
     echo("== deliveries: signals routed to each partner, redacted to its clearance ==")
     for partner in layout.recipients:
         echo(f"  {partner:<20} {deliveries.get(partner, 0):>6}")
+    echo(f"== alerts: {alerts} proposed to the RIEC for release to the OM "
+         "(`ketenlink alerts list --analyst NAME`) ==")
     echo("The stack keeps running: `ketenlink stack status`, `ketenlink stack down`.")
     return summary
 
@@ -159,6 +164,35 @@ def _count_deliveries(settings: Settings, layout: TopicLayout, ids: set[str],
     finally:
         consumer.close()
     return {partner: len(copies) for partner, copies in counts.items()}
+
+
+ALERTS = """
+UNWIND $ids AS id
+MATCH (a:Alert)-[:EVIDENCE]->(:Signal {signal_id: id})
+RETURN count(DISTINCT a) AS n
+"""
+
+
+def _count_alerts(settings: Settings, layout: TopicLayout, ids: list[str],
+                  timeout_s: float = 120.0) -> int:
+    """Alerts whose evidence includes this run's signals, once the alert engine's group has
+    committed everything the graph sink has (it follows the sink by seconds)."""
+    probe = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
+                          group_id=f"{settings.faust_app_id}-alerts", enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(t, p)
+                      for t in (layout.name("signals.resolved"), layout.name("entities.merges"))
+                      for p in probe.partitions_for_topic(t) or ()]
+        ends = probe.end_offsets(partitions)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and \
+                not all((probe.committed(tp) or 0) >= ends[tp] for tp in partitions):
+            time.sleep(1.0)
+    finally:
+        probe.close()
+    with open_driver(settings.neo4j) as driver:
+        records, _, _ = driver.execute_query(ALERTS, ids=ids, database_=settings.neo4j.database)
+    return int(records[0]["n"])
 
 
 def _show_network(settings: Settings, ids: list[str], echo: Callable[[str], None]) -> None:

@@ -6,18 +6,19 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
 
 class ServiceProcess:
-    """``python -m ketenlink <command>`` in the background, output to a log file; a context manager
-    that stops it with SIGTERM (SIGKILL after ``stop_timeout`` s) on exit."""
+    """``python -m ketenlink <command> [args]`` in the background, output to a log file; a
+    context manager that stops it with SIGTERM (SIGKILL after ``stop_timeout`` s) on exit."""
 
     def __init__(self, command: str, log_file: Path, env: Mapping[str, str] | None = None,
-                 stop_timeout: float = 30.0) -> None:
+                 stop_timeout: float = 30.0, args: Sequence[str] = ()) -> None:
         self.command, self.log_file, self.stop_timeout = command, log_file, stop_timeout
+        self.args = tuple(args)
         self.env = {**os.environ, **(env or {})}
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -25,7 +26,7 @@ class ServiceProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as out:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "ketenlink", self.command], env=self.env,
+                [sys.executable, "-m", "ketenlink", self.command, *self.args], env=self.env,
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             )
         return self

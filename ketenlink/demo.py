@@ -2,11 +2,12 @@
 
 Stack up, topics and schema applied; the faust worker, the graph sink, the router, the alert
 engine and the HTTP gateway started as child processes; a scenario generated (rings among
-innocent records, noise, resends, revisions, invalid lines); KvK and healthcare publish their native exports the way
-``ketenlink publish`` does, RIEC and Stichting M. post through the gateway with their own tokens;
-two hand-broken records show the intake parking bad input. Then a summary read back from Kafka
-and Neo4j: what reached the graph and what was rejected, with the reasons, how many signals
-the router delivered to each partner, and the alerts the engine proposed.
+innocent records, noise, resends, revisions, invalid lines); KvK and healthcare publish their
+native exports the way ``ketenlink publish`` does, RIEC and Stichting M. post through the
+gateway with their own tokens; two hand-broken records show the intake parking bad input. Then
+a summary read back from Kafka and Neo4j: what reached the graph and what was rejected, with
+the reasons, how many signals the router delivered to each partner, and the alerts the engine
+proposed.
 """
 
 from __future__ import annotations

@@ -141,12 +141,7 @@ class AlertDesk:
                       topic=self._topic, error=repr(exc))
             self._record(caller, "alerts.approve", {**params, "error": repr(exc)}, 0, "failed")
             raise ReleaseError(alert_id, alert.version, self._topic, exc) from exc
-        current = self._store.decide(alert_id, alert.version, APPROVED, {
-            "version": alert.version, "status": APPROVED, "by": caller.analyst,
-            "partner": caller.partner_id, "at": now.isoformat(), "note": note})
-        if not current:
-            log.warning("alerts.newer_version_meanwhile", alert_id=alert_id,
-                        approved_version=alert.version)
+        self._decide(caller, alert, APPROVED, now, note=note)
         log.info("alerts.approved", alert_id=alert_id, version=alert.version,
                  analyst=caller.analyst, topic=self._topic)
         return Released(self._store.get(alert_id) or alert, document,
@@ -165,12 +160,7 @@ class AlertDesk:
         alert = self._proposed(caller, "alerts.reject", params, version, "rejected")
         now = self._clock()
         self._record(caller, "alerts.reject", {**params, "version": alert.version}, 1)
-        current = self._store.decide(alert_id, alert.version, REJECTED, {
-            "version": alert.version, "status": REJECTED, "by": caller.analyst,
-            "partner": caller.partner_id, "at": now.isoformat(), "reason": reason})
-        if not current:
-            log.warning("alerts.newer_version_meanwhile", alert_id=alert_id,
-                        rejected_version=alert.version)
+        self._decide(caller, alert, REJECTED, now, reason=reason)
         log.info("alerts.rejected", alert_id=alert_id, version=alert.version,
                  analyst=caller.analyst)
         return self._store.get(alert_id) or alert
@@ -202,6 +192,16 @@ class AlertDesk:
             self._record(caller, action, params, 0, "not-found")
             raise UnknownAlertError(str(params["alert_id"]))
         return found
+
+    def _decide(self, caller: Caller, alert: AlertRecord, status: str, now: datetime,
+                **detail: str | None) -> None:
+        """Record the decision on the version read; log when a newer one came meanwhile."""
+        current = self._store.decide(alert.alert_id, alert.version, status, {
+            "version": alert.version, "status": status, "by": caller.analyst,
+            "partner": caller.partner_id, "at": now.isoformat(), **detail})
+        if not current:
+            log.warning("alerts.newer_version_meanwhile", alert_id=alert.alert_id,
+                        decided_version=alert.version, status=status)
 
     def _proposed(self, caller: Caller, action: str, params: Mapping[str, Any],
                   version: int | None, verb: str) -> AlertRecord:

@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from graph.driver import open_driver
 from infra.bootstrap import bootstrap
+from infra.offsets import wait_committed
 from infra.stack import Stack
 from infra.topics import TopicLayout, load_layout
 from ketenlink.exceptions import KetenlinkError
@@ -178,19 +179,8 @@ def _count_alerts(settings: Settings, layout: TopicLayout, ids: list[str],
                   timeout_s: float = 120.0) -> int:
     """Alerts whose evidence includes this run's signals, once the alert engine's group has
     committed everything the graph sink has (it follows the sink by seconds)."""
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
-                          group_id=f"{settings.faust_app_id}-alerts", enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(t, p)
-                      for t in (layout.name("signals.resolved"), layout.name("entities.merges"))
-                      for p in probe.partitions_for_topic(t) or ()]
-        ends = probe.end_offsets(partitions)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and \
-                not all((probe.committed(tp) or 0) >= ends[tp] for tp in partitions):
-            time.sleep(1.0)
-    finally:
-        probe.close()
+    wait_committed(settings.kafka.bootstrap_servers, f"{settings.faust_app_id}-alerts",
+                   (layout.name("signals.resolved"), layout.name("entities.merges")), timeout_s)
     with open_driver(settings.neo4j) as driver:
         records, _, _ = driver.execute_query(ALERTS, ids=ids, database_=settings.neo4j.database)
     return int(records[0]["n"])

@@ -29,20 +29,15 @@ Many = Annotated[list[str] | None, typer.Option()]
 def _registry(ctx: typer.Context) -> Iterator[Registry]:
     from infra.topics import load_layout
     from ketenlink.settings import Settings
-    from policy.live import LiveRegistry
+    from policy.live import REGISTRY_TOPIC, LiveRegistry
+    from policy.registry import load_registry
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     with LiveRegistry(settings.kafka.bootstrap_servers,
-                      load_layout(prefix=settings.topic_prefix).name("partners.registry"),
-                      _seed()) as live:
+                      load_layout(prefix=settings.topic_prefix).name(REGISTRY_TOPIC),
+                      load_registry()) as live:
         live.catch_up(30.0)
         yield live.current()
-
-
-def _seed() -> Registry:
-    from policy.registry import load_registry
-
-    return load_registry()
 
 
 def _change(ctx: typer.Context, partner: str, by: str, action: str,

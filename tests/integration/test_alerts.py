@@ -51,6 +51,7 @@ from alerts.store import AlertStore
 from consumers.graph_sink import DRIVER_RETRY_S, SinkTopics, run_sink
 from graph.driver import open_driver
 from graph.queries import AnalystQueries
+from infra.offsets import wait_committed
 from infra.topics import apply_topics, load_layout
 from ketenlink.audit import AuditLog
 from ketenlink.settings import Settings
@@ -60,7 +61,6 @@ from producers.publisher import Publisher
 from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
-from tests.integration.committed import wait_committed
 from tests.unit.schemas.signals import valid_doc
 
 CLEARANCES = load_clearances()
@@ -107,8 +107,9 @@ class Service:
         def healthy() -> None:
             assert self.error is None, f"{self.group} failed: {self.error!r}"
 
-        wait_committed(self.settings.kafka.bootstrap_servers, self.group,
-                       (self.topics.resolved, self.topics.merges), timeout, healthy)
+        assert wait_committed(self.settings.kafka.bootstrap_servers, self.group,
+                              (self.topics.resolved, self.topics.merges), timeout, healthy), \
+            f"group {self.group} did not catch up in {timeout} s"
 
     def close(self) -> None:
         self.stop.set()

@@ -26,13 +26,13 @@ from consumers.graph_sink import (
     write_batch,
 )
 from graph.driver import open_driver
+from infra.offsets import wait_committed
 from infra.stack import Stack
 from infra.topics import apply_topics, load_layout
 from ketenlink.settings import Settings
 from producers.publisher import Publisher
 from schemas.signal import Signal
 from streams.resolve.features import ID_PREFIX
-from tests.integration.committed import wait_committed
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
@@ -274,8 +274,9 @@ class SinkThread:
 
     def wait_committed(self, timeout: float = 120.0) -> None:
         """Until the group has committed the end of both input topics."""
-        wait_committed(self.settings.kafka.bootstrap_servers, self.group,
-                       (self.topics.resolved, self.topics.merges), timeout)
+        assert wait_committed(self.settings.kafka.bootstrap_servers, self.group,
+                              (self.topics.resolved, self.topics.merges), timeout), \
+            f"sink group {self.group} did not catch up in {timeout} s"
 
     def close(self) -> SinkStats:
         self.stop.set()

@@ -22,6 +22,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from consumers.webhook import Deliverer
 from consumers.webhook_secrets import SecretStore
 from consumers.webhook_sign import verify
+from infra.offsets import wait_committed
 from infra.topics import TopicLayout, apply_topics, load_layout
 from ketenlink.settings import Settings, WebhookSettings
 from policy.registry import PartnerEntry, Registry, Webhook
@@ -185,20 +186,8 @@ def _signed(request: Received, secret: str) -> bool:
 
 def _wait_committed(settings: Settings, group: str, topic: str, timeout: float = 10.0) -> None:
     """Until ``group`` has committed the end of every partition of ``topic``."""
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=group,
-                          enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
-        ends = probe.end_offsets(partitions)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            committed = {tp: probe.committed(tp) or 0 for tp in partitions}
-            if all(committed[tp] >= ends[tp] for tp in partitions):
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"{group} committed {committed}, ends {ends}")
-    finally:
-        probe.close()
+    assert wait_committed(settings.kafka.bootstrap_servers, group, [topic], timeout), \
+        f"{group} did not commit the end of {topic} in {timeout} s"
 
 
 def _dead_letters(settings: Settings, layout: TopicLayout, count: int,

@@ -3,16 +3,18 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+WEB    := explorer/web
+BUNDLE := explorer/static/app.js
 
-.PHONY: demo test setup stack down status lint unit constraints clean
+.PHONY: demo test setup browser stack down status lint unit constraints clean
 
 demo: setup  ## set up, start the stack, run the platform's main job on a sample
 	$(BIN)/ketenlink demo
 
-test: setup lint  ## set up, lint, start the stack if needed, run every test
+test: setup lint browser  ## set up, lint, start the stack if needed, run every test
 	$(BIN)/pytest
 
-setup: $(STAMP)
+setup: $(STAMP) $(BUNDLE)
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -20,6 +22,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,dev]'
 	@touch $(STAMP)
+
+$(BUNDLE): $(WEB)/package.json $(WEB)/package-lock.json $(wildcard $(WEB)/src/*.js)
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+browser: $(STAMP)  ## Debian's Chromium for the browser tests (installed with apt-get once)
+	$(BIN)/python -m infra.browser
 
 stack: setup  ## start Kafka and Neo4j (downloads them once)
 	$(BIN)/ketenlink stack up
@@ -32,7 +40,7 @@ status: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy ketenlink infra graph schemas streams producers consumers policy alerts
+	$(BIN)/mypy ketenlink infra graph schemas streams producers consumers policy alerts explorer
 
 unit: setup  ## the tests that need no servers
 	$(BIN)/pytest tests/unit
@@ -42,4 +50,4 @@ constraints: setup
 	 echo "# Refresh: make constraints"; $(BIN)/pip freeze --exclude-editable | sort -f) > constraints.txt
 
 clean: down
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) $(WEB)/node_modules $(BUNDLE)

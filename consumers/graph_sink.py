@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
+from graph.reviews import review_id
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 from neo4j import Driver
@@ -108,6 +109,12 @@ def _add_resolved(batch: GraphBatch, doc: dict[str, Any]) -> None:
         batch.links[link["type"]].append({
             "signal_id": signal_id, "revision": revision, "source": link["source"],
             "target": link["target"]})
+    for review in doc.get("review") or ():
+        a, b = sorted((review["entity_id"], review["candidate"]))
+        if a != b:
+            batch.reviews.append({"review_id": review_id(a, b), "a": a, "b": b,
+                                  "score": float(review["score"]), "signal_id": signal_id,
+                                  "observed_at": signal["observed_at"]})
 
 
 def _add_merge(batch: GraphBatch, merge: dict[str, Any]) -> None:

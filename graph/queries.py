@@ -50,8 +50,11 @@ from graph.analyst.model import (
     Path,
     Paths,
     Profile,
+    ReviewCandidate,
     Ring,
     Rings,
+    SearchHit,
+    SearchResult,
     Support,
     Timeline,
     TimelineEntry,
@@ -79,6 +82,7 @@ from graph.analyst.rings import (
     rank_rings,
     shortest_paths,
 )
+from graph.analyst.search import lucene_query, matched_fields
 from graph.exceptions import QueryInputError, UnknownEntityError, UnknownMunicipalityError
 from ketenlink.audit import AuditLog
 from policy.clearance import Caller, require_role, visible_pairs
@@ -87,6 +91,9 @@ from policy.exceptions import RoleRequiredError
 ANALYST_ROLE = "analyst"
 ROWS_PER_NODE = 20
 """Rows one traversal step may read per entity of the node limit (bounds a step's work)."""
+SEARCH_LIMIT = 50
+SEARCH_HITS_PER_RESULT = 20
+"""Index hits read per result asked for (hits of hidden signals and of one entity drop out)."""
 MAX_RING_STEPS = 12
 """Steps the ring search takes from its seeds before it stops (and says it was truncated)."""
 
@@ -313,6 +320,44 @@ class AnalystQueries:
 
         return self._run(caller, "why_path", {"entity_ids": ids}, work,
                          lambda r: sum(len(w.reasons) for w in r))
+
+    def search(self, caller: Caller, text: str, limit: int = SEARCH_LIMIT) -> SearchResult:
+        """Entities whose visible mentions match ``text``: a name, KvK number, postcode, phone,
+        IBAN, plate, e-mail or website (``graph.analyst.search``), best match first."""
+        query, limit = lucene_query(text), check_count(limit, "limit", high=SEARCH_LIMIT)
+
+        def work(tx: ManagedTransaction, base: dict[str, Any]) -> SearchResult:
+            rows = list(tx.run(cypher.SEARCH, base, text=query, hits=limit * SEARCH_HITS_PER_RESULT,
+                               limit=limit + 1))
+            hits = tuple(
+                SearchHit(entity, tuple(matched_fields(text, entity.properties)), float(r["best"]))
+                for r in rows[:limit]
+                for entity in [summary(r["entity_id"], r["labels"], r["props"])])
+            return SearchResult(text, hits, truncated=len(rows) > limit)
+
+        return self._run(caller, "search", {"q": text, "limit": limit}, work,
+                         lambda r: len(r.hits))
+
+    def reviews(self, caller: Caller, review_id: str | None = None, limit: int = DEFAULT_LIMIT
+                ) -> tuple[ReviewCandidate, ...]:
+        """Open merge-review candidates the caller may judge (or the one ``review_id``, whatever
+        its status), highest score first."""
+        limit = check_count(limit, "limit")
+
+        def work(tx: ManagedTransaction, base: dict[str, Any]) -> tuple[ReviewCandidate, ...]:
+            rows = tx.run(cypher.REVIEWS, base, review_id=review_id, limit=limit)
+            return tuple(
+                ReviewCandidate(
+                    review_id=r["review"]["review_id"],
+                    a=summary(r["a_id"], r["a_labels"], r["a_props"]),
+                    b=summary(r["b_id"], r["b_labels"], r["b_props"]),
+                    score=float(r["review"]["score"]), signal_ids=tuple(r["signal_ids"]),
+                    proposed_at=to_datetime(r["review"]["proposed_at"]),
+                    status=str(r["review"]["status"]))
+                for r in rows)
+
+        params = {"review_id": review_id, "limit": limit}
+        return self._run(caller, "reviews", params, work, len)
 
     # -- plumbing ----------------------------------------------------------------------------
     def _run(self, caller: Caller, action: str, params: Mapping[str, Any], work: Work[T],

@@ -9,7 +9,14 @@ import structlog
 from neo4j import Driver, ManagedTransaction
 
 from graph.exceptions import SchemaError
-from schemas.graph_model import ENTITY_LABEL, ENTITY_LABELS, NODE_TYPES, NodeType
+from schemas.graph_model import (
+    ENTITY_LABEL,
+    ENTITY_LABELS,
+    NODE_TYPES,
+    SEARCH_INDEX,
+    SEARCH_PROPERTIES,
+    NodeType,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +46,15 @@ def schema_statements(node_types: Sequence[NodeType] = NODE_TYPES) -> list[str]:
             f"CREATE INDEX {name}_{prop} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop})"
             for prop in node.indexed
         )
+    statements.append(SEARCH_INDEX_STATEMENT)
     return statements
+
+
+SEARCH_INDEX_STATEMENT = (
+    f"CREATE FULLTEXT INDEX {SEARCH_INDEX} IF NOT EXISTS FOR ()-[m:MENTIONS]-() "
+    f"ON EACH [{', '.join(f'm.{p}' for p in SEARCH_PROPERTIES)}]")
+"""Full-text (Lucene) index over the names and identifiers mentions carry: the analyst search
+matches what a *visible* mention says, never a node property a hidden signal may have set."""
 
 
 def apply_schema(driver: Driver, database: str,

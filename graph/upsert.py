@@ -252,6 +252,23 @@ MERGE (e)-[:IN]->(mu)
 
 MENTIONS_QUERIES = {kind: _mentions_query(kind) for kind in GRAPH_LABEL}
 LINK_QUERIES = {edge.type: _link_query(edge.type) for edge in relation_types()}
+UPSERT_REVIEWS = f"""
+UNWIND $rows AS row
+MERGE (r:ReviewCandidate {{review_id: row.review_id}})
+  ON CREATE SET r.a = row.a, r.b = row.b, r.status = 'open', r.signal_ids = [],
+                r.score = row.score, r.proposed_at = datetime(row.observed_at)
+WITH r, row
+CALL (r, row) {{
+  SET r.score = CASE WHEN row.score > r.score THEN row.score ELSE r.score END,
+      r.proposed_at = CASE WHEN datetime(row.observed_at) < r.proposed_at
+                           THEN datetime(row.observed_at) ELSE r.proposed_at END,
+      r.signal_ids = {_insert_sorted('r.signal_ids', 'row.signal_id')}
+}}
+"""
+"""Possible duplicates for an analyst (the resolver's review band): one node per entity pair,
+its highest score, earliest observation and sorted proposing signals. Max, min and a sorted union,
+so any order of replay converges; an analyst's decision (``status``) is never overwritten."""
+
 REDIRECT_QUERIES = {kind: _redirect_query(label) for kind, label in GRAPH_LABEL.items()}
 ABSORB_QUERIES = {kind: _absorb_query(kind) for kind in GRAPH_LABEL}
 MOVE_QUERIES = tuple(_move_query(edge.type, outgoing)
@@ -271,6 +288,9 @@ class GraphBatch:
     """Subject type → merge rows (``merged``, ``into``, ``reason``, ``record_id``)."""
     locations: set[str] = field(default_factory=set)
     """Location entity ids whose municipality must be (re)placed."""
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    """Possible duplicates: ``review_id``, ``a``, ``b``, ``score``, ``signal_id``,
+    ``observed_at``."""
 
     def __len__(self) -> int:
         return len(self.signals) + sum(len(rows) for rows in self.merges.values())
@@ -304,3 +324,5 @@ def _write(tx: ManagedTransaction, batch: GraphBatch) -> None:
             tx.run(query, rows=merges).consume()
     if batch.locations:
         tx.run(PLACE_LOCATIONS, ids=sorted(batch.locations)).consume()
+    if batch.reviews:
+        tx.run(UPSERT_REVIEWS, rows=batch.reviews).consume()

@@ -56,3 +56,14 @@ class TopicSpecError(InfraError):
     def __init__(self, topic: str, problem: str) -> None:
         self.topic, self.problem = topic, problem
         super().__init__(f"topic {topic!r}: {problem}")
+
+
+class BrowserSetupError(InfraError):
+    """Chromium for the browser tests could not be installed or does not run."""
+
+    def __init__(self, command: str, tail: str) -> None:
+        self.command, self.tail = command, tail
+        super().__init__(
+            f"setting up Chromium failed at `{command}`; run it yourself (apt-get as root) to see why, "
+            f"e.g. no network, a held apt lock or a full disk. Last lines:\n{tail}"
+        )

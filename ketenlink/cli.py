@@ -13,6 +13,7 @@ import structlog
 import typer
 
 from alerts.cli import alerts_app
+from explorer.cli import explorer_app
 from graph.cli import graph_app
 from ketenlink.exceptions import KetenlinkError
 from ketenlink.logging import configure_logging
@@ -36,6 +37,7 @@ bench_app = typer.Typer(help="Benchmarks on the real stack, as ratios to the raw
 app.add_typer(bench_app, name="bench")
 app.add_typer(graph_app, name="graph")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(explorer_app, name="explorer")
 app.add_typer(partners_app, name="partners")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -596,12 +598,21 @@ def schema(
 
 
 @app.command("demo")
-def demo(ctx: typer.Context) -> None:
-    """Bring up the stack, the worker and the sink; publish a sample as each partner; summarise."""
+def demo(
+    ctx: typer.Context,
+    no_wait: Annotated[bool, typer.Option(
+        "--no-wait", help="End right after the summary instead of keeping the services and the "
+                          "explorer running until Ctrl-C.")] = False,
+) -> None:
+    """Stack, worker, sink, router, alert engine, gateway and explorer up; a generated scenario
+    published as each partner; a summary measured from Kafka, Neo4j and the ground truth; then
+    the explorer to look around in until Ctrl-C, which stops every process the demo started."""
     from ketenlink.demo import run_demo
 
     try:
-        run_demo(_settings(ctx), typer.echo)
+        run_demo(_settings(ctx), typer.echo, wait=not no_wait)
+    except KeyboardInterrupt:  # every child process was stopped on the way out of run_demo
+        typer.echo("stopped")
     except KetenlinkError as exc:
         _fail(exc)
 

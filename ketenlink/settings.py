@@ -65,6 +65,20 @@ class GatewaySettings(BaseModel):
     rate_limit_per_minute: int = Field(default=6000, ge=1)
 
 
+class ExplorerSettings(BaseModel):
+    """``ketenlink explorer``: the analysts' web application."""
+
+    model_config = _FROZEN
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=18090, ge=1, le=65535)
+    users_file: Path = Path("var/explorer/users.json")
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    session_max_hours: float = Field(default=8.0, gt=0)
+    login_attempts: int = Field(default=5, ge=1,
+                                description="Failed logins per user per 15 minutes before 429.")
+
+
 class WebhookSettings(BaseModel):
     """``ketenlink deliver``: webhook secrets, retry backoff and timeouts."""
 
@@ -98,6 +112,7 @@ class Settings(BaseSettings):
     neo4j: Neo4jSettings = Neo4jSettings()
     gateway: GatewaySettings = GatewaySettings()
     webhook: WebhookSettings = WebhookSettings()
+    explorer: ExplorerSettings = ExplorerSettings()
     audit_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_AUDIT_KEY),
         description="HMAC key that seals the audit log's hash chains; set your own outside "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketenlink.exceptions import KetenlinkError
+from ketenlink.exceptions import KetenlinkError, ServerStartError
 
 
 class PublishError(KetenlinkError):
@@ -57,12 +57,11 @@ class PayloadError(KetenlinkError):
         super().__init__(f"{detail} ({len(issues)} issue(s))")
 
 
-class GatewayStartError(KetenlinkError):
+class GatewayStartError(ServerStartError):
     """The gateway cannot start: its address is taken, or the broker is unreachable."""
 
     def __init__(self, host: str, port: int, reason: str) -> None:
-        self.host, self.port, self.reason = host, port, reason
-        super().__init__(f"the gateway cannot start on {host}:{port}: {reason}")
+        super().__init__("gateway", host, port, reason)
 
 
 class GatewayBenchError(KetenlinkError):

@@ -65,7 +65,16 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType("Vehicle", ENTITY_KEY, ("plate",), "A vehicle by licence plate."),
     NodeType("Website", ENTITY_KEY, ("url",), "A website or online advertisement."),
     NodeType("Alert", "alert_id", ("status",), "An alert dossier proposed to or sent to the OM."),
+    NodeType("ReviewCandidate", "review_id", ("status",),
+             "Two entities the resolver found alike but not alike enough: an analyst decides."),
 )
+
+SEARCH_INDEX = "mention_search"
+"""The full-text index over what mentions say about an entity (analyst search)."""
+SEARCH_PROPERTIES: tuple[str, ...] = (
+    "given_name", "family_name", "trade_name", "kvk_number", "street", "postcode", "city",
+    "number", "address", "iban", "plate", "url")
+"""The ``MENTIONS`` properties the search index covers: names and identifiers an analyst types."""
 
 ENTITY_LABELS: tuple[str, ...] = tuple(n.label for n in NODE_TYPES
                                        if n.key == ENTITY_KEY and n.label != ENTITY_LABEL)

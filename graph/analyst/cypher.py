@@ -19,7 +19,7 @@ from __future__ import annotations
 from graph.exceptions import SchemaError
 from graph.schema import IDENTIFIER
 from graph.upsert import MAX_REDIRECTS
-from schemas.graph_model import ENTITY_LABEL, relation_types
+from schemas.graph_model import ENTITY_LABEL, SEARCH_INDEX, relation_types
 
 
 def _identifiers(*names: str) -> tuple[str, ...]:
@@ -237,3 +237,54 @@ LIMIT $limit
 """
 """Entities named in visible signals at a location in ``$code`` in ``[$before, $at)`` and in
 visible signals at a location in another municipality in ``[$at, $after)``."""
+
+SEARCH = f"""
+CALL db.index.fulltext.queryRelationships('{_identifiers(SEARCH_INDEX)[0]}', $text,
+                                          {{limit: $hits}})
+  YIELD relationship AS m, score
+WITH startNode(m) AS s, endNode(m) AS e, score
+WHERE s:Signal AND {_visible('s')}
+WITH e, max(score) AS best
+ORDER BY best DESC, e.entity_id
+LIMIT $limit
+RETURN e.entity_id AS entity_id, labels(e) AS labels, {_props('e')} AS props, best
+"""
+"""Entities whose *visible* mentions match a Lucene query over names and identifiers (the
+index hits of hidden signals are dropped before anything is returned), best match first."""
+
+_LIVE = (f"[(x)-[:MERGED_INTO*0..{MAX_REDIRECTS}]->(t:{_ENTITY}) "
+         "WHERE NOT (t)-[:MERGED_INTO]->() | t][0]")
+
+REVIEWS = f"""
+MATCH (r:ReviewCandidate)
+WHERE ($review_id IS NULL AND r.status = 'open') OR r.review_id = $review_id
+WITH r ORDER BY r.score DESC, r.review_id
+CALL (r) {{
+  MATCH (x:{_ENTITY} {{entity_id: r.a}}) RETURN {_LIVE} AS a
+}}
+CALL (r) {{
+  MATCH (x:{_ENTITY} {{entity_id: r.b}}) RETURN {_LIVE} AS b
+}}
+WITH r, a, b,
+     [sid IN r.signal_ids WHERE EXISTS {{
+        MATCH (s:Signal {{signal_id: sid}}) WHERE {_visible('s')} }}] AS shown
+WHERE a <> b AND size(shown) > 0
+  AND EXISTS {{ MATCH (a)<-[:MENTIONS]-(s1:Signal) WHERE {_visible('s1')} }}
+  AND EXISTS {{ MATCH (b)<-[:MENTIONS]-(s2:Signal) WHERE {_visible('s2')} }}
+RETURN r {{.review_id, .score, .status, .proposed_at, .decided_by, .decided_at}} AS review,
+       shown AS signal_ids,
+       a.entity_id AS a_id, labels(a) AS a_labels, {_props('a')} AS a_props,
+       b.entity_id AS b_id, labels(b) AS b_labels, {_props('b')} AS b_props
+LIMIT $limit
+"""
+"""Open review candidates (or the one ``$review_id``) the caller may judge: both entities (after
+merges, and no longer one) seen through visible signals, and a visible proposing signal; only
+the visible proposing signals are listed."""
+
+DECIDE_REVIEW = """
+MATCH (r:ReviewCandidate {review_id: $review_id}) WHERE r.status = 'open'
+SET r.status = $status, r.decided_by = $analyst, r.decided_partner = $partner,
+    r.decided_at = $at
+RETURN r.review_id AS review_id
+"""
+"""Record an analyst's decision, only on a candidate still open (else no row)."""

@@ -298,3 +298,33 @@ class WhyLinked(_Json):
     a: Anchor
     b: Anchor
     reasons: tuple[LinkReason, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit(_Json):
+    """An entity found by a search, and which of its visible properties the text matched."""
+
+    entity: EntitySummary
+    matched: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult(_Json):
+    query: str
+    hits: tuple[SearchHit, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class ReviewCandidate(_Json):
+    """Two live entities the resolver found alike but not alike enough to link, for an analyst
+    to confirm (merge) or reject (keep apart). ``signal_ids``: the visible proposing signals."""
+
+    review_id: str
+    a: EntitySummary
+    b: EntitySummary
+    score: float
+    signal_ids: tuple[str, ...]
+    proposed_at: datetime | None
+    status: str

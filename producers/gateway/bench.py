@@ -17,11 +17,11 @@ import httpx
 import structlog
 
 from infra.topics import TopicLayout
+from ketenlink.http_serving import serve_in_background
 from ketenlink.settings import Settings
 from producers.exceptions import GatewayBenchError
 from producers.gateway.app import SIGNALS_PATH, create_gateway_app
 from producers.gateway.payload import Body, validate
-from producers.gateway.server import serve_in_background
 from producers.gateway.tokens import TokenStore
 from producers.pseudonym import Pseudonymiser
 from producers.publisher import Publisher

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import socket
-import threading
-import time
 from collections.abc import Iterator
-from types import FrameType
 
 import structlog
-import uvicorn
-from fastapi import FastAPI
 from kafka.errors import KafkaError
 
 from infra.topics import load_layout
+from ketenlink.exceptions import ServerStartError
+from ketenlink.http_serving import absorb_stop_signals, listen, uvicorn_server
 from ketenlink.settings import Settings
 from producers.exceptions import GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
@@ -48,33 +44,11 @@ def run_gateway(settings: Settings) -> None:
             app = create_gateway_app(settings, publisher, tokens, pseudonymiser, layout)
             log.info("gateway.starting", host=gateway.host, port=gateway.port,
                      partners=list(layout.partners), active_tokens=len(active))
-            with _absorb_stop_signals():
-                _server(app).run(sockets=[sock])
+            with absorb_stop_signals("gateway"):
+                uvicorn_server(app).run(sockets=[sock])
     finally:
         sock.close()
     log.info("gateway.stopped")
-
-
-@contextlib.contextmanager
-def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``app`` from a daemon thread; yields the base URL (``port=0`` picks a free port)."""
-    sock = _listen(host, port)
-    bound_host, bound_port = sock.getsockname()[:2]
-    server = _server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="gateway-server", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise GatewayStartError(bound_host, bound_port, "uvicorn did not start")
-            time.sleep(0.01)
-        yield f"http://{bound_host}:{bound_port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=_STARTUP_TIMEOUT_S)
-        sock.close()
 
 
 def create_token(settings: Settings, partner: str) -> str:
@@ -99,55 +73,6 @@ def list_tokens(settings: Settings) -> tuple[TokenRecord, ...]:
     return TokenStore(settings.gateway.tokens_file).records()
 
 
-def _server(app: FastAPI) -> uvicorn.Server:
-    # log_config=None: uvicorn logs through the root logger that ketenlink.logging configured;
-    # the app logs every request itself, so uvicorn's access log is off.
-    return uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
-                                         server_header=False))
-
-
-@contextlib.contextmanager
-def _absorb_stop_signals() -> Iterator[None]:
-    """uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
-    that was installed before it; make that one a no-op so the publisher is closed and
-    ``run_gateway`` returns instead of the process dying half-way through its cleanup."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, _stopped_by) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _stopped_by(signum: int, _frame: FrameType | None) -> None:
-    log.info("gateway.stopping", signal=signal.Signals(signum).name)
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket created with ``proto=IPPROTO_TCP``: asyncio sets TCP_NODELAY on
-    accepted connections only then, and without it every keep-alive response waits ~40 ms
-    (Nagle against delayed ACKs; ``socket.create_server`` leaves ``proto`` at 0)."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP,
-            flags=socket.AI_PASSIVE)[0]
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
-            sock.listen(2048)
-        except OSError:
-            sock.close()
-            raise
-    except OSError as exc:
-        raise GatewayStartError(host, port, f"cannot listen ({exc.strerror or exc}); stop the "
-                                "process using the port or set KETENLINK_GATEWAY__PORT") from exc
-    return sock
-
-
 @contextlib.contextmanager
 def _publisher(settings: Settings, host: str, port: int) -> Iterator[Publisher]:
     try:
@@ -158,3 +83,10 @@ def _publisher(settings: Settings, host: str, port: int) -> Iterator[Publisher]:
                                 "`ketenlink stack up`") from exc
     with publisher:
         yield publisher
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        return listen(host, port, "gateway", "KETENLINK_GATEWAY__PORT")
+    except ServerStartError as exc:
+        raise GatewayStartError(host, port, exc.reason) from exc

@@ -64,3 +64,16 @@ def test_a_document_that_is_not_a_resolved_record_is_refused() -> None:
         batch_rows([doc])
     with pytest.raises(TypeError, match="entity ids"):
         batch_rows([], [{"merged": "P-1", "into": 7}])
+
+
+def test_review_candidates_become_one_row_per_pair_in_either_order() -> None:
+    doc = _resolved()
+    doc["review"] = [{"ref": "p1", "entity_id": "P-bbbbbbbbbbbbbbbb",
+                      "candidate": "P-aaaaaaaaaaaaaaaa", "score": 7.25},
+                     {"ref": "p1", "entity_id": "P-cccccccccccccccc",
+                      "candidate": "P-cccccccccccccccc", "score": 9.0}]  # itself: no question
+    (row,) = batch_rows([doc]).reviews
+    assert (row["a"], row["b"], row["score"]) == ("P-aaaaaaaaaaaaaaaa", "P-bbbbbbbbbbbbbbbb", 7.25)
+    assert row["signal_id"] == doc["signal_id"] and row["review_id"].startswith("RV-")
+    doc["review"][0].update(entity_id="P-aaaaaaaaaaaaaaaa", candidate="P-bbbbbbbbbbbbbbbb")
+    assert batch_rows([doc]).reviews[0]["review_id"] == row["review_id"]

@@ -8,8 +8,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ketenlink.http_serving import serve_in_background
 from producers.exceptions import GatewayStartError
-from producers.gateway.server import _listen, serve_in_background
+from producers.gateway.server import _listen
 
 
 def test_the_listening_socket_is_tcp_so_asyncio_sets_nodelay() -> None:

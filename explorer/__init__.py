@@ -1,0 +1,1 @@
+"""The analysts' web explorer: search, profile, network, alerts and merge review."""

@@ -1,0 +1,138 @@
+"""Analyst accounts of the explorer: one JSON file, passwords as scrypt hashes.
+
+Each account is an analyst (a person, named in every audit entry) of one partner; only partners
+with the ``analyst`` role in the registry get accounts. A password is generated (or given), shown
+once and stored as ``scrypt(password, salt)``; a login compares in constant time and costs the
+same scrypt whether or not the user exists, so timing does not tell which names exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from explorer.exceptions import AccountError, AccountFileError
+from ketenlink.private_files import locked, write_private
+from policy.clearance import Clearance
+
+USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,39}")
+MIN_PASSWORD = 12
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_DUMMY_SALT = bytes(16)
+
+
+class AccountRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    partner: str
+    salt: str
+    hash: str
+    created_at: datetime
+    disabled: bool = False
+
+
+class AccountFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accounts: dict[str, AccountRecord] = {}
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who logged in: the analyst and the partner they act for."""
+
+    username: str
+    partner: str
+
+
+def _hash(password: str, salt: bytes) -> str:
+    return hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT).hex()
+
+
+class AccountStore:
+    """The account file (``settings.explorer.users_file``), read on every login so that a
+    disabled account is refused at once."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def add(self, username: str, clearance: Clearance, password: str | None = None) -> str:
+        """Create ``username`` for the partner of ``clearance`` (which must have the analyst
+        role); return the password (generated when not given). Refuses a taken name."""
+        if not USERNAME.fullmatch(username):
+            raise AccountError(username, "a name is 2-40 characters: a-z first, then a-z, 0-9, "
+                                         "'.', '_' or '-'")
+        if "analyst" not in clearance.roles:
+            raise AccountError(username, f"partner {clearance.partner_id!r} has no analyst role")
+        password = password or secrets.token_urlsafe(15)
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(username, f"a password has at least {MIN_PASSWORD} characters")
+        salt = secrets.token_bytes(16)
+        record = AccountRecord(partner=clearance.partner_id, salt=salt.hex(),
+                               hash=_hash(password, salt), created_at=datetime.now(UTC))
+        with self._locked():
+            current = self._read()
+            if username in current.accounts:
+                raise AccountError(username, "exists already (remove it first)")
+            self._write(AccountFile(accounts={**current.accounts, username: record}))
+        return password
+
+    def remove(self, username: str) -> bool:
+        """Delete an account; whether it existed. Its open sessions end at their next request."""
+        with self._locked():
+            current = self._read()
+            if username not in current.accounts:
+                return False
+            self._write(AccountFile(accounts={k: v for k, v in current.accounts.items()
+                                              if k != username}))
+        return True
+
+    def usernames(self) -> dict[str, str]:
+        """Every account's name and partner (never a hash)."""
+        return {name: record.partner for name, record in sorted(self._read().accounts.items())}
+
+    def verify(self, username: str, password: str) -> Account | None:
+        """The account when the password is right and the account enabled, else None."""
+        record = self._read().accounts.get(username)
+        salt = bytes.fromhex(record.salt) if record else _DUMMY_SALT
+        given = _hash(password, salt)
+        if record is None or record.disabled or not hmac.compare_digest(given, record.hash):
+            return None
+        return Account(username, record.partner)
+
+    def active(self, username: str) -> bool:
+        record = self._read().accounts.get(username)
+        return record is not None and not record.disabled
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            with locked(self._path):
+                yield
+        except OSError as exc:
+            raise AccountFileError(self._path, str(exc)) from exc
+
+    def _read(self) -> AccountFile:
+        try:
+            return AccountFile.model_validate_json(self._path.read_bytes())
+        except FileNotFoundError:
+            return AccountFile()
+        except (OSError, ValidationError) as exc:
+            raise AccountFileError(self._path, str(exc).splitlines()[0]) from exc
+
+    def _write(self, content: AccountFile) -> None:
+        try:
+            write_private(self._path, json.dumps(content.model_dump(mode="json"), indent=2,
+                                                 sort_keys=True).encode())
+        except OSError as exc:
+            raise AccountFileError(self._path, str(exc)) from exc

@@ -1,0 +1,94 @@
+"""``ketenlink explorer ...``: serve the analysts' web explorer and manage analyst accounts."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ketenlink.exceptions import KetenlinkError
+
+if TYPE_CHECKING:
+    from explorer.accounts import AccountStore
+    from ketenlink.settings import Settings
+
+explorer_app = typer.Typer(help="The analysts' web explorer and its accounts.",
+                           no_args_is_help=True)
+user_app = typer.Typer(help="Analyst accounts (one per person, of a partner with the analyst "
+                            "role).", no_args_is_help=True)
+explorer_app.add_typer(user_app, name="user")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    from ketenlink.settings import Settings
+
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+
+
+def _accounts(ctx: typer.Context) -> AccountStore:
+    from explorer.accounts import AccountStore
+
+    return AccountStore(_settings(ctx).explorer.users_file)
+
+
+def _fail(exc: KetenlinkError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(code=1) from exc
+
+
+@explorer_app.command("serve")
+def serve(ctx: typer.Context) -> None:
+    """Serve the explorer (KETENLINK_EXPLORER__HOST/PORT) until SIGTERM / Ctrl-C."""
+    from explorer.server import run_explorer
+
+    try:
+        run_explorer(_settings(ctx))
+    except KetenlinkError as exc:
+        _fail(exc)
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The analyst's login name, e.g. a.jansen.")],
+    partner: Annotated[str, typer.Option(help="The analyst's organisation (e.g. riec).")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from stdin instead of generating one.")] = False,
+) -> None:
+    """Create an account; a generated password is printed once."""
+    from policy.clearance import clearance_for
+
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        password = _accounts(ctx).add(username, clearance_for(partner), given)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"account {username} ({partner}) created")
+    if given is None:
+        typer.echo(f"password (shown once): {password}")
+
+
+@user_app.command("remove")
+def user_remove(ctx: typer.Context,
+                username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
+    """Delete an account; a running explorer refuses its sessions from the next request."""
+    try:
+        removed = _accounts(ctx).remove(username)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"account {username} removed" if removed else f"no account {username}")
+    if not removed:
+        raise typer.Exit(code=1)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """Every account and its partner."""
+    try:
+        for name, partner in _accounts(ctx).usernames().items():
+            typer.echo(f"{name}\t{partner}")
+    except KetenlinkError as exc:
+        _fail(exc)

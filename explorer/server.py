@@ -1,0 +1,56 @@
+"""Serving the explorer: its services wired to the real stack, uvicorn in the foreground."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+
+from alerts.config import load_rules
+from alerts.release import AlertDesk
+from alerts.store import AlertStore
+from explorer.accounts import AccountStore
+from explorer.app import ExplorerServices, create_explorer_app
+from explorer.reviews import ReviewDesk
+from explorer.sessions import SessionStore
+from graph.driver import open_driver
+from graph.queries import AnalystQueries
+from infra.topics import load_layout
+from ketenlink.audit import AuditLog
+from ketenlink.http_serving import absorb_stop_signals, listen, uvicorn_server
+from ketenlink.settings import Settings
+from policy.clearance import clearance_for
+from producers.publisher import Publisher
+
+log = structlog.get_logger(__name__)
+
+
+def run_explorer(settings: Settings) -> None:
+    """Serve the explorer on ``settings.explorer.host``/``port`` until SIGINT or SIGTERM.
+    Raises ``ServerStartError`` when the port is taken, before connecting to anything."""
+    config = settings.explorer
+    sock = listen(config.host, config.port, "explorer", "KETENLINK_EXPLORER__PORT")
+    layout = load_layout(prefix=settings.topic_prefix)
+    try:
+        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
+                Publisher(settings.kafka, client_id="ketenlink-explorer") as publisher:
+            database = settings.neo4j.database
+            queries = AnalystQueries(driver, database, audit)
+            services = ExplorerServices(
+                accounts=AccountStore(config.users_file),
+                sessions=SessionStore(timedelta(minutes=config.session_idle_minutes),
+                                      timedelta(hours=config.session_max_hours),
+                                      config.login_attempts),
+                queries=queries,
+                alerts=AlertDesk(AlertStore(driver, database), audit, publisher,
+                                 layout.name("alerts.om"), load_rules()),
+                reviews=ReviewDesk(queries, driver, database, audit, publisher,
+                                   layout.name("resolver.judgements")),
+                audit=audit, clearance_for=clearance_for)
+            log.info("explorer.starting", url=f"http://{config.host}:{config.port}",
+                     accounts=len(services.accounts.usernames()))
+            with absorb_stop_signals("explorer"):
+                uvicorn_server(create_explorer_app(services)).run(sockets=[sock])
+    finally:
+        sock.close()
+    log.info("explorer.stopped")

@@ -1,0 +1,109 @@
+"""Login sessions of the explorer, kept in the process (a restart logs everyone out).
+
+A session is a random token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is kept
+here. It ends after ``idle`` without a request or ``lifetime`` after login, whichever comes
+first. Each session has its own CSRF token, which every state-changing request must echo in a
+header (compared in constant time). Failed logins are counted per user name; past
+``max_failures`` in ``failure_window`` the name is refused until the window has passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from explorer.accounts import Account
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Session:
+    account: Account
+    csrf_token: str
+    created_at: datetime
+    last_seen: datetime
+    expires_at: datetime
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionStore:
+    """Sessions by token digest, with expiry, CSRF tokens and a failed-login throttle."""
+
+    def __init__(self, idle: timedelta, lifetime: timedelta, max_failures: int,
+                 failure_window: timedelta = timedelta(minutes=15),
+                 clock: Callable[[], datetime] = _utc_now) -> None:
+        self._idle, self._lifetime, self._clock = idle, lifetime, clock
+        self._max_failures, self._failure_window = max_failures, failure_window
+        self._sessions: dict[str, Session] = {}
+        self._failures: dict[str, list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def open(self, account: Account) -> tuple[str, Session]:
+        """A new session: its token (for the cookie; not kept here) and the session."""
+        token, now = secrets.token_urlsafe(32), self._clock()
+        session = Session(account, secrets.token_urlsafe(32), now, now,
+                          min(now + self._idle, now + self._lifetime))
+        with self._lock:
+            self._sessions[_key(token)] = session
+            self._failures.pop(account.username, None)
+        return token, session
+
+    def touch(self, token: str | None) -> Session | None:
+        """The live session of ``token`` with its idle expiry moved on, or None (unknown or
+        expired; an expired one is forgotten)."""
+        if not token:
+            return None
+        now, key = self._clock(), _key(token)
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                return None
+            if now >= session.expires_at:
+                del self._sessions[key]
+                return None
+            session = replace(session, last_seen=now, expires_at=min(
+                now + self._idle, session.created_at + self._lifetime))
+            self._sessions[key] = session
+            return session
+
+    def close(self, token: str | None) -> None:
+        if token:
+            with self._lock:
+                self._sessions.pop(_key(token), None)
+
+    def close_account(self, username: str) -> int:
+        """End every session of an account (removed or disabled); how many."""
+        with self._lock:
+            keys = [k for k, s in self._sessions.items() if s.account.username == username]
+            for key in keys:
+                del self._sessions[key]
+        return len(keys)
+
+    @staticmethod
+    def csrf_ok(session: Session, given: str | None) -> bool:
+        return given is not None and hmac.compare_digest(session.csrf_token.encode(),
+                                                         given.encode())
+
+    def throttled(self, username: str) -> bool:
+        """Whether ``username`` has used up its failed logins for now."""
+        with self._lock:
+            return len(self._recent_failures(username)) >= self._max_failures
+
+    def failed(self, username: str) -> None:
+        with self._lock:
+            self._failures[username] = [*self._recent_failures(username), self._clock()]
+
+    def _recent_failures(self, username: str) -> list[datetime]:
+        since = self._clock() - self._failure_window
+        return [t for t in self._failures.get(username, ()) if t > since]

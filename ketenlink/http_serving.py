@@ -1,0 +1,97 @@
+"""Serving a FastAPI app with uvicorn: the listening socket, clean stops, a background server.
+
+Shared by the gateway and the explorer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+from ketenlink.exceptions import ServerStartError
+
+log = structlog.get_logger(__name__)
+
+_STARTUP_TIMEOUT_S = 10.0
+
+
+def listen(host: str, port: int, service: str, port_setting: str) -> socket.socket:
+    """A listening TCP socket created with ``proto=IPPROTO_TCP``: asyncio sets TCP_NODELAY on
+    accepted connections only then, and without it every keep-alive response waits ~40 ms
+    (Nagle against delayed ACKs; ``socket.create_server`` leaves ``proto`` at 0). A taken port
+    raises ``ServerStartError`` naming ``port_setting``."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP,
+            flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+            sock.listen(2048)
+        except OSError:
+            sock.close()
+            raise
+    except OSError as exc:
+        raise ServerStartError(service, host, port, f"cannot listen ({exc.strerror or exc}); "
+                               f"stop the process using the port or set {port_setting}") from exc
+    return sock
+
+
+def uvicorn_server(app: FastAPI) -> uvicorn.Server:
+    """uvicorn logging through the root logger ``ketenlink.logging`` configured; the apps log
+    every request themselves, so uvicorn's access log is off."""
+    return uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                         server_header=False))
+
+
+@contextlib.contextmanager
+def absorb_stop_signals(service: str) -> Iterator[None]:
+    """uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    that was installed before it; make that one a no-op so the caller's cleanup runs and its
+    ``run_*`` returns instead of the process dying half-way through."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stopped_by(signum: int, _frame: FrameType | None) -> None:
+        log.info(f"{service}.stopping", signal=signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stopped_by) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` from a daemon thread; yields the base URL (``port=0`` picks a free port)."""
+    sock = listen(host, port, "background server", "another port")
+    bound_host, bound_port = sock.getsockname()[:2]
+    server = uvicorn_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="http-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise ServerStartError("background server", bound_host, bound_port,
+                                       "uvicorn did not start")
+            time.sleep(0.01)
+        yield f"http://{bound_host}:{bound_port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=_STARTUP_TIMEOUT_S)
+        sock.close()

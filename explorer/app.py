@@ -208,8 +208,9 @@ def create_explorer_app(services: ExplorerServices) -> FastAPI:
 
     # -- merge review ----------------------------------------------------------------------
     @app.get("/api/reviews")
-    def reviews(who: Who) -> dict[str, Any]:
-        return {"reviews": [r.to_json() for r in services.reviews.open_reviews(who)]}
+    def reviews(who: Who, entity: str | None = None) -> dict[str, Any]:
+        found = services.reviews.open_reviews(who, entity or None)
+        return {"reviews": [r.to_json() for r in found]}
 
     @app.post("/api/reviews/{review_id}")
     def judge(who: Who, review_id: str, body: Judge) -> dict[str, Any]:

@@ -48,8 +48,10 @@ class ReviewDesk:
         self._queries, self._driver, self._database = queries, driver, database
         self._audit, self._publisher, self._topic = audit, publisher, judgements_topic
 
-    def open_reviews(self, caller: Caller) -> tuple[ReviewCandidate, ...]:
-        return self._queries.reviews(caller)
+    def open_reviews(self, caller: Caller, entity_id: str | None = None
+                     ) -> tuple[ReviewCandidate, ...]:
+        """The open candidates, highest score first (about ``entity_id`` when given)."""
+        return self._queries.reviews(caller, entity_id=entity_id)
 
     def decide(self, caller: Caller, review_id: str, verdict: Verdict) -> Decision:
         """Audit, send the judgement, record it. ``UnknownReviewError``, ``ReviewDecidedError``

@@ -92,6 +92,7 @@ ANALYST_ROLE = "analyst"
 ROWS_PER_NODE = 20
 """Rows one traversal step may read per entity of the node limit (bounds a step's work)."""
 SEARCH_LIMIT = 50
+REVIEW_LIMIT = 100
 SEARCH_HITS_PER_RESULT = 20
 """Index hits read per result asked for (hits of hidden signals and of one entity drop out)."""
 MAX_RING_STEPS = 12
@@ -338,14 +339,16 @@ class AnalystQueries:
         return self._run(caller, "search", {"q": text, "limit": limit}, work,
                          lambda r: len(r.hits))
 
-    def reviews(self, caller: Caller, review_id: str | None = None, limit: int = DEFAULT_LIMIT
-                ) -> tuple[ReviewCandidate, ...]:
+    def reviews(self, caller: Caller, review_id: str | None = None, entity_id: str | None = None,
+                limit: int = REVIEW_LIMIT) -> tuple[ReviewCandidate, ...]:
         """Open merge-review candidates the caller may judge (or the one ``review_id``, whatever
-        its status), highest score first."""
+        its status; only those about ``entity_id`` when given), highest score first."""
         limit = check_count(limit, "limit")
+        if entity_id is not None:
+            entity_id = check_entity_id(entity_id)
 
         def work(tx: ManagedTransaction, base: dict[str, Any]) -> tuple[ReviewCandidate, ...]:
-            rows = tx.run(cypher.REVIEWS, base, review_id=review_id, limit=limit)
+            rows = tx.run(cypher.REVIEWS, base, review_id=review_id, entity=entity_id, limit=limit)
             return tuple(
                 ReviewCandidate(
                     review_id=r["review"]["review_id"],
@@ -356,7 +359,7 @@ class AnalystQueries:
                     status=str(r["review"]["status"]))
                 for r in rows)
 
-        params = {"review_id": review_id, "limit": limit}
+        params = {"review_id": review_id, "entity_id": entity_id, "limit": limit}
         return self._run(caller, "reviews", params, work, len)
 
     # -- plumbing ----------------------------------------------------------------------------

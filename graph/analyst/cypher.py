@@ -268,7 +268,7 @@ CALL (r) {{
 WITH r, a, b,
      [sid IN r.signal_ids WHERE EXISTS {{
         MATCH (s:Signal {{signal_id: sid}}) WHERE {_visible('s')} }}] AS shown
-WHERE a <> b AND size(shown) > 0
+WHERE a <> b AND size(shown) > 0 AND ($entity IS NULL OR $entity IN [a.entity_id, b.entity_id])
   AND EXISTS {{ MATCH (a)<-[:MENTIONS]-(s1:Signal) WHERE {_visible('s1')} }}
   AND EXISTS {{ MATCH (b)<-[:MENTIONS]-(s2:Signal) WHERE {_visible('s2')} }}
 RETURN r {{.review_id, .score, .status, .proposed_at, .decided_by, .decided_at}} AS review,
@@ -277,9 +277,9 @@ RETURN r {{.review_id, .score, .status, .proposed_at, .decided_by, .decided_at}}
        b.entity_id AS b_id, labels(b) AS b_labels, {_props('b')} AS b_props
 LIMIT $limit
 """
-"""Open review candidates (or the one ``$review_id``) the caller may judge: both entities (after
-merges, and no longer one) seen through visible signals, and a visible proposing signal; only
-the visible proposing signals are listed."""
+"""Open review candidates (or the one ``$review_id``; only those about ``$entity`` when given)
+the caller may judge: both entities (after merges, and no longer one) seen through visible
+signals, and a visible proposing signal; only the visible proposing signals are listed."""
 
 DECIDE_REVIEW = """
 MATCH (r:ReviewCandidate {review_id: $review_id}) WHERE r.status = 'open'

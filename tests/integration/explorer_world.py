@@ -65,34 +65,43 @@ def served_explorer(settings: Settings, driver: Driver, admin: KafkaAdminClient,
     """Write the world, serve the explorer on a free port; delete the world's topics after."""
     uid = "t" + uuid.uuid4().hex[:12]
     layout = load_layout(prefix=f"{uid}.")
-    names = ("audit.log", "alerts.om", "resolver.judgements")
-    topics = {n: layout.name(n) for n in names}
+    topics = {n: layout.name(n) for n in ("audit.log", "alerts.om", "resolver.judgements")}
     apply_topics(admin, [t for t in layout.topics if t.name in topics.values()])
     database = settings.neo4j.database
     world = write_world(driver, database)
     reviews = _write_reviews(driver, database, world)
+    try:
+        with serving(settings, driver, topics, folder, idle) as (base_url, store):
+            yield ExplorerWorld(world, base_url, _write_alert(store, world), reviews, topics)
+    finally:
+        admin.delete_topics(list(topics.values()), timeout_ms=30_000)
+
+
+@contextmanager
+def serving(settings: Settings, driver: Driver, topics: dict[str, str], folder: Path,
+            idle: timedelta = timedelta(minutes=30)) -> Iterator[tuple[str, AlertStore]]:
+    """The real explorer app on a free port, writing to ``topics`` (``audit.log``,
+    ``alerts.om``, ``resolver.judgements``), with the accounts of ``PASSWORDS``; its base URL
+    and its alert store."""
+    database = settings.neo4j.database
     accounts = AccountStore(folder / "users.json")
     for name, password in PASSWORDS.items():
         accounts.add(name, clearance_for(PARTNERS[name]), password)
-    try:
-        with AuditLog(Publisher(settings.kafka, client_id="test-explorer-audit"),
-                      topics["audit.log"]) as audit, \
-                Publisher(settings.kafka, client_id="test-explorer") as publisher:
-            store = AlertStore(driver, database)
-            alert_id = _write_alert(store, world)
-            queries = AnalystQueries(driver, database, audit)
-            services = ExplorerServices(
-                accounts=accounts,
-                sessions=SessionStore(idle, timedelta(hours=8), max_failures=3),
-                queries=queries,
-                alerts=AlertDesk(store, audit, publisher, topics["alerts.om"], load_rules()),
-                reviews=ReviewDesk(queries, driver, database, audit, publisher,
-                                   topics["resolver.judgements"]),
-                audit=audit, clearance_for=clearance_for)
-            with serve_in_background(create_explorer_app(services)) as base_url:
-                yield ExplorerWorld(world, base_url, alert_id, reviews, topics)
-    finally:
-        admin.delete_topics(list(topics.values()), timeout_ms=30_000)
+    with AuditLog(Publisher(settings.kafka, client_id="test-explorer-audit"),
+                  topics["audit.log"]) as audit, \
+            Publisher(settings.kafka, client_id="test-explorer") as publisher:
+        store = AlertStore(driver, database)
+        queries = AnalystQueries(driver, database, audit)
+        services = ExplorerServices(
+            accounts=accounts,
+            sessions=SessionStore(idle, timedelta(hours=8), max_failures=3),
+            queries=queries,
+            alerts=AlertDesk(store, audit, publisher, topics["alerts.om"], load_rules()),
+            reviews=ReviewDesk(queries, driver, database, audit, publisher,
+                               topics["resolver.judgements"]),
+            audit=audit, clearance_for=clearance_for)
+        with serve_in_background(create_explorer_app(services)) as base_url:
+            yield base_url, store
 
 
 def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, dict[str, Any]]]:

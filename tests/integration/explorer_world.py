@@ -138,7 +138,8 @@ def _write_alert(store: AlertStore, world: World) -> str:
     dossier = {
         "format": "ketenlink.om-alert/1", "alert_id": alert_id, "version": 1,
         "rules": ["independent-partners"], "reviewer": "riec",
-        "anchor": {"entity_id": p1, "label": "Person", "name": f"Piet Smit ({world.uid})"},
+        "anchor": {"entity": {"entity_id": p1, "label": "Person",
+                              "name": f"Piet Smit ({world.uid})"}, "chosen_as": "the entity"},
         "entities": [{"entity_id": p1, "label": "Person", "name": "Piet Smit"}],
         "evidence": [{"signal_id": s.signal_id, "revision": 1, "partner": s.partner,
                       "observed_at": s.observed_at.isoformat(), "severity": s.severity,

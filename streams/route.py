@@ -18,6 +18,7 @@ from typing import Any
 
 from policy.registry import Registry, Subscription
 from policy.view import redact, visible_fields
+from schemas.graph_model import has_postal_address
 from schemas.regions import address_municipality, region_of
 
 DELIVERY_NAMESPACE = uuid.UUID("0b6c3f36-5d6e-5c89-9d7e-64656c697672")
@@ -43,7 +44,8 @@ class Facts:
     def of(cls, record: dict[str, Any]) -> Facts:
         signal = record["signal"]
         municipalities = {code for subject in signal.get("subjects") or ()
-                          if (code := address_municipality(subject.get("address")))}
+                          if has_postal_address(subject["type"])  # an e-mail's is no place
+                          and (code := address_municipality(subject.get("address")))}
         entity_ids = {e["entity_id"] for e in record.get("entities") or ()}
         entity_ids |= {m["merged"] for m in record.get("merges") or ()}
         risk = record.get("risk") or {}

@@ -94,3 +94,12 @@ def test_an_unknown_publisher_is_treated_as_the_most_sensitive_source() -> None:
     (copy,) = route(record, registry, {"pa"}, NOW)
     assert "narrative" not in copy.value["signal"] and "partner_ref" not in copy.value["signal"]
     assert copy.value["signal"]["subjects"][0]["identifiers"] == []
+
+
+def test_an_email_address_is_no_place_and_does_not_stop_routing() -> None:
+    # An e-mail subject's ``address`` is the mail address (a string), not a postal address:
+    # the router once parked every signal naming an e-mail address.
+    email = {"type": "email", "ref": "e1", "role": "instrument", "address": "info@example.nl"}
+    doc = valid_doc(partner_ref="with-email")
+    (record,) = resolve_docs([{**doc, "subjects": [*doc["subjects"], email]}])
+    assert Facts.of(record).municipalities == Facts.of(RECORD).municipalities == {"NL:breda"}

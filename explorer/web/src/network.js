@@ -9,6 +9,13 @@ import { graphStyle } from './graphstyle.js';
 import { whyContent } from './why.js';
 
 const LAYOUT = { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, padding: 30 };
+// A loaded network is an ego network: the anchor in the middle, each ring one connection further
+// out. Co-mentions make these neighbourhoods dense, and a force layout packs them into a knot.
+const RINGS = {
+  name: 'concentric', animate: false, padding: 30, minNodeSpacing: 28,
+  nodeDimensionsIncludeLabels: true, avoidOverlap: true,
+  concentric: (node) => 10 - (node.data('distance') ?? 9), levelWidth: () => 1,
+};
 
 export function createNetworkView(ctx) {
   let cy = null;
@@ -63,7 +70,7 @@ export function createNetworkView(ctx) {
       g.add(data.nodes.map((node) => nodeElement(node, { distance: data.distance[node.entity_id] })));
       addLinks(data.links);
       g.getElementById(anchorId).addClass('anchor');
-      g.layout(LAYOUT).run();
+      g.layout(RINGS).run();
       truncated.hidden = !data.truncated;
       renderLists();
     } catch (err) {

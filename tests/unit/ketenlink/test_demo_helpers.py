@@ -6,21 +6,11 @@ import io
 import json
 from typing import Any
 
-from ketenlink.demo import (
-    MAX_WORKER_RESTARTS,
-    STALL_RESTART_S,
-    STALL_TIMEOUT_S,
-    Parked,
-    Progress,
-    WaitStatus,
-    broken_records,
-    capped,
-    next_step,
-    parked_lines,
-    reason_counts,
-    reason_kind,
-    tag_ref,
-)
+from ketenlink.demo.pipeline import STALL_TIMEOUT_S, WaitStatus, next_step
+from ketenlink.demo.progress import Progress
+from ketenlink.demo.records import Parked
+from ketenlink.demo.scenario import broken_records, tag_ref
+from ketenlink.demo.summary import capped, parked_lines, reason_counts, reason_kind
 
 
 def test_tag_ref_appends_to_the_first_csv_field_only() -> None:
@@ -115,29 +105,12 @@ def _status(**changes: Any) -> WaitStatus:
 
 
 def test_the_wait_is_done_when_intake_resolution_and_sink_are_through() -> None:
-    assert next_step(_status(), quiet_s=0.0, restarts=0) == "done"
-    assert next_step(_status(sink_lag=3), quiet_s=0.0, restarts=0) == "wait"
-    assert next_step(_status(resolved_read=False), quiet_s=0.0, restarts=0) == "wait"
+    assert next_step(_status(), quiet_s=0.0) == "done"
+    assert next_step(_status(sink_lag=3), quiet_s=0.0) == "wait"
+    assert next_step(_status(resolved_read=False), quiet_s=0.0) == "wait"
 
 
-def test_records_stuck_in_the_intake_of_an_idle_worker_restart_it_a_bounded_number_of_times() -> None:
+def test_the_wait_fails_once_nothing_has_moved_for_the_stall_timeout() -> None:
     stuck = _status(intake=95)
-    assert next_step(_status(intake=0), quiet_s=STALL_RESTART_S, restarts=0) == "wait"  # recovering
-    assert next_step(stuck, quiet_s=STALL_RESTART_S - 1, restarts=0) == "wait"
-    assert next_step(stuck, quiet_s=STALL_RESTART_S, restarts=0) == "restart"
-    assert next_step(stuck, quiet_s=STALL_RESTART_S, restarts=MAX_WORKER_RESTARTS) == "wait"
-    assert next_step(stuck, quiet_s=STALL_TIMEOUT_S, restarts=MAX_WORKER_RESTARTS) == "fail"
-
-
-def test_a_busy_worker_is_not_restarted() -> None:
-    busy = _status(intake=95, worker_lag=400)
-    assert next_step(busy, quiet_s=STALL_RESTART_S + 1, restarts=0) == "wait"
-
-
-def test_progress_say_prints_a_line_of_its_own_above_the_status() -> None:
-    stream, lines = _Tty(), list[str]()
-    with Progress(lines.append, stream) as progress:
-        progress.update("status")
-        progress.say("restarting")
-    assert lines == ["restarting"]
-    assert stream.getvalue() == "\rstatus\x1b[K\r\x1b[K\r\x1b[K"
+    assert next_step(stuck, quiet_s=STALL_TIMEOUT_S - 1) == "wait"
+    assert next_step(stuck, quiet_s=STALL_TIMEOUT_S) == "fail"

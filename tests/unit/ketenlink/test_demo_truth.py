@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ketenlink.demo import (
+from ketenlink.demo.records import Sent
+from ketenlink.demo.truth import (
     DedupeTally,
     FoundRing,
     GraphMention,
-    Sent,
     TrueEntity,
     attribute,
     explain_suppressed,

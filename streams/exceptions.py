@@ -15,3 +15,11 @@ class RecordRejected(StreamError):
     def __init__(self, reason: str, *, topic: str, partition: int, offset: int) -> None:
         self.reason, self.topic, self.partition, self.offset = reason, topic, partition, offset
         super().__init__(f"{topic}[{partition}]@{offset}: {reason}")
+
+
+class E2EBenchError(StreamError):
+    """``ketenlink bench e2e`` could not finish a phase: a process exited, time ran out."""
+
+    def __init__(self, phase: str, reason: str) -> None:
+        self.phase, self.reason = phase, reason
+        super().__init__(f"bench e2e, {phase}: {reason}")

@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from graph.reviews import review_id
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from consumers.paused_retry import retry_paused
+from graph.reviews import review_id
 from graph.upsert import GraphBatch, write_batch
 from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address

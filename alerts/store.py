@@ -5,7 +5,7 @@ reaches Cypher as ``policy.visible_pairs`` (``$partner``, ``$cleared``), exactly
 queries apply it: a signal is read iff its publisher is the reviewer or ``may_see`` allows its
 ``[distribution, purpose]``.
 
-An alert is ``(:Alert {alert_id, status, version, rules, anchor, members, evidence_keys,
+An alert is ``(:Alert {alert_id, status, version, rules, anchor, anchor_name, members, evidence_keys,
 fingerprint, score, reviewer, created_at, updated_at, dossier, sent_version, follow_up_of,
 decisions, approved_versions})``; ``dossier`` is the JSON of the version's dossier (what the
 reviewer reads and releases), ``decisions`` JSON lines of earlier approvals and rejections.
@@ -82,6 +82,7 @@ WITH a, row
 WHERE a.version = row.expected_version
   AND (row.expected_status IS NULL OR a.status = row.expected_status)
 SET a.version = row.version, a.status = 'proposed', a.rules = row.rules, a.anchor = row.anchor,
+    a.anchor_name = row.anchor_name,
     a.members = row.members, a.evidence_keys = row.evidence_keys,
     a.fingerprint = row.fingerprint, a.score = row.score, a.reviewer = row.reviewer,
     a.updated_at = row.now, a.dossier = row.dossier, a.follow_up_of = row.follow_up_of
@@ -123,7 +124,7 @@ RETURN a {.*} AS alert
 LIST_ALERTS = """
 MATCH (a:Alert)
 WHERE $status IS NULL OR a.status = $status
-RETURN a {.alert_id, .status, .version, .rules, .anchor, .score, .reviewer, .created_at,
+RETURN a {.alert_id, .status, .version, .rules, .anchor, .anchor_name, .score, .reviewer, .created_at,
           .updated_at} AS alert
 ORDER BY a.updated_at DESC, a.alert_id
 LIMIT $limit
@@ -180,7 +181,8 @@ class AlertRow:
         return {
             "alert_id": self.alert_id, "version": self.version,
             "expected_version": self.expected_version, "expected_status": self.expected_status,
-            "anchor": self.anchor, "members": list(self.members), "rules": list(self.rules),
+            "anchor": self.anchor, "anchor_name": _anchor_name(self.dossier),
+            "members": list(self.members), "rules": list(self.rules),
             "evidence_keys": sorted(s.key for s in self.evidence),
             "evidence": [{"signal_id": s.signal_id, "revision": s.revision}
                          for s in self.evidence],
@@ -205,13 +207,16 @@ class AlertRecord:
     reviewer: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    anchor_name: str | None = None
+    """The anchor's name as the reviewer sees it (from the dossier), for lists."""
     dossier: dict[str, Any] = field(default_factory=dict)
     decisions: tuple[dict[str, Any], ...] = ()
     approved_versions: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"alert_id": self.alert_id, "status": self.status, "version": self.version,
-                "rules": list(self.rules), "anchor": self.anchor, "score": self.score,
+                "rules": list(self.rules), "anchor": self.anchor,
+                "anchor_name": self.anchor_name, "score": self.score,
                 "reviewer": self.reviewer,
                 "created_at": self.created_at.isoformat() if self.created_at else None,
                 "updated_at": self.updated_at.isoformat() if self.updated_at else None,
@@ -357,12 +362,19 @@ def _sighting(doc: Mapping[str, Any]) -> Sighting | None:
         indicators=tuple(doc.get("indicators") or ()))
 
 
+def _anchor_name(dossier: Mapping[str, Any]) -> str | None:
+    entity = (dossier.get("anchor") or {}).get("entity") or {}
+    name = entity.get("name")
+    return str(name) if name else None
+
+
 def _record(a: Mapping[str, Any]) -> AlertRecord:
     score = a.get("score")
     return AlertRecord(
         alert_id=str(a["alert_id"]), status=str(a.get("status")), version=int(a["version"]),
         rules=tuple(a.get("rules") or ()), anchor=str(a.get("anchor")),
         score=float(score) if score is not None else None, reviewer=a.get("reviewer"),
+        anchor_name=a.get("anchor_name"),
         created_at=to_datetime(a.get("created_at")), updated_at=to_datetime(a.get("updated_at")),
         dossier=json.loads(a["dossier"]) if a.get("dossier") else {},
         decisions=tuple(json.loads(d) for d in a.get("decisions") or ()),

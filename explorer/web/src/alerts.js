@@ -40,7 +40,7 @@ export function createAlertsView(ctx) {
       onclick: () => openAlert(record.alert_id),
     },
     el('span', { class: `pill status-${record.status}` }, record.status),
-    el('span', { class: 'name' }, anchorOf(record).name || `anchor ${record.anchor}`),
+    el('span', { class: 'name' }, record.anchor_name || anchorOf(record).name || `anchor ${record.anchor}`),
     el('span', { class: 'props' },
       `v${record.version} · score ${fmtNum(record.score)} · ${fmtList(record.rules)}`)));
   }

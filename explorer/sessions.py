@@ -19,6 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 from explorer.accounts import Account
 
+MAX_TRACKED_NAMES = 10_000
+"""Names with failed logins kept before the ones outside the window are forgotten."""
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -102,6 +105,9 @@ class SessionStore:
 
     def failed(self, username: str) -> None:
         with self._lock:
+            if len(self._failures) >= MAX_TRACKED_NAMES:  # a flood of made-up names
+                self._failures = {name: recent for name in list(self._failures)
+                                  if (recent := self._recent_failures(name))}
             self._failures[username] = [*self._recent_failures(username), self._clock()]
 
     def _recent_failures(self, username: str) -> list[datetime]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from explorer.accounts import Account
-from explorer.sessions import SessionStore
+from explorer.sessions import MAX_TRACKED_NAMES, SessionStore
 
 ANA = Account("ana", "riec")
 
@@ -68,3 +68,13 @@ def test_failed_logins_throttle_a_name_for_the_window_only() -> None:
     assert store.throttled("ana") and not store.throttled("bob")
     clock.now += timedelta(minutes=16)
     assert not store.throttled("ana")
+
+
+def test_a_flood_of_made_up_names_does_not_grow_the_throttle_without_bound() -> None:
+    clock = Clock()
+    store = _store(clock)
+    for i in range(MAX_TRACKED_NAMES):
+        store.failed(f"name-{i}")
+    clock.now += timedelta(minutes=16)
+    store.failed("one-more")
+    assert len(store._failures) == 1

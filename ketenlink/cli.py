@@ -579,6 +579,59 @@ def bench_graph(
         json_out.write_text(json.dumps(result, indent=2) + "\n")
 
 
+@bench_app.command("e2e")
+def bench_e2e(
+    ctx: typer.Context,
+    signals: Annotated[int, typer.Option(min=200, help="Signals published for the throughput "
+                                                      "run (N).")] = 10_000,
+    rate: Annotated[float, typer.Option(min=1, help="Signals per second of the latency run.")
+                    ] = 500.0,
+    latency_seconds: Annotated[float, typer.Option(min=1, help="How long to publish at --rate.")
+                               ] = 20.0,
+    drain_seconds: Annotated[float, typer.Option(min=1, help="How long to wait for the latency "
+                                                            "run's signals after publishing; "
+                                                            "what is still under way then counts "
+                                                            "as a lower bound.")] = 60.0,
+    seed: Annotated[int, typer.Option()] = 7,
+    timeout: Annotated[float, typer.Option(min=10, help="Seconds the throughput run may take.")
+                       ] = 3_600.0,
+    keep_graph: Annotated[bool, typer.Option("--keep-graph", help="Leave the run's signals in "
+                                                                  "Neo4j (deleted by id else).")
+                          ] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")
+                        ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG: throughput, latency and peak "
+                                                   "memory against N.")] = None,
+    plot_with: Annotated[list[Path] | None, typer.Option(
+        "--plot-with", exists=True, dir_okay=False,
+        help="An earlier run's --json to plot beside this one (repeatable).")] = None,
+) -> None:
+    """The whole pipeline (publisher, worker, sink, router) end to end on the real stack, as
+    ratios to Kafka's ProducerPerformance / ConsumerPerformance and a raw UNWIND ... CREATE into
+    Neo4j in the same run; latency at a steady rate; peak memory of each process. Fresh topics,
+    app id and consumer groups; the graph is never wiped (the run deletes what it wrote, by id).
+    Run it on a stack of its own: see BENCHMARKS.md."""
+    import json
+
+    from streams.e2e_bench import E2EOptions, run_e2e_bench
+    from streams.e2e_report import write_plot
+
+    earlier = [json.loads(p.read_text()) for p in plot_with or ()]
+    options = E2EOptions(signals=signals, rate=rate, latency_seconds=latency_seconds,
+                         drain_seconds=drain_seconds, seed=seed, timeout_s=timeout,
+                         keep_graph=keep_graph)
+    try:
+        result = run_e2e_bench(_settings(ctx), options, typer.echo)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
+        typer.echo(f"figures: {json_out}")
+    if plot is not None:
+        typer.echo(f"plot: {write_plot([*earlier, result], plot)}")
+
+
 @app.command("schema")
 def schema(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file is out of date.")

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -49,9 +49,10 @@ class TrackedTopics:
     sink_group: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Progress:
-    """Counts and last moments of one set of signals (a phase); ``None`` while nothing came."""
+    """Counts and last moments of one set of signals (a phase); ``None`` while nothing came.
+    The tracker keeps one per phase up to date on every event and hands out copies."""
 
     normalised: int = 0
     resolved: int = 0
@@ -68,21 +69,6 @@ class Progress:
         return self.visible >= self.resolved and self.delivered >= self.deliverable
 
 
-@dataclass
-class _Counts:
-    """A phase's running counts (kept up to date on every event: asking costs nothing)."""
-
-    normalised: int = 0
-    resolved: int = 0
-    deliverable: int = 0
-    delivered: int = 0
-    visible: int = 0
-    last_normalised_ms: int | None = None
-    last_resolved_ms: int | None = None
-    last_delivered_at: float | None = None
-    last_visible_at: float | None = None
-
-
 def _later(current: float | None, new: float) -> float:
     return new if current is None or new > current else current
 
@@ -94,7 +80,7 @@ class Ledger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._phase_of: dict[str, str] = {}
-        self._counts: dict[str, _Counts] = {}
+        self._counts: dict[str, Progress] = {}
         self._resolved: dict[Key, bool] = {}
         """(id, revision) → routed to anyone."""
         self._delivered: dict[Key, float] = {}
@@ -107,11 +93,11 @@ class Ledger:
         """Count the signals ``signal_ids`` under ``phase`` from now on (a signal keeps its
         first phase)."""
         with self._lock:
-            self._counts.setdefault(phase, _Counts())
+            self._counts.setdefault(phase, Progress())
             for sid in signal_ids:
                 self._phase_of.setdefault(sid, phase)
 
-    def _of(self, sid: str) -> _Counts | None:
+    def _of(self, sid: str) -> Progress | None:
         phase = self._phase_of.get(sid)
         return None if phase is None else self._counts[phase]
 
@@ -173,10 +159,7 @@ class Ledger:
     def progress(self, phase: str) -> Progress:
         """Counts and last moments of the signals watched under ``phase``."""
         with self._lock:
-            c = self._counts.get(phase) or _Counts()
-            return Progress(c.normalised, c.resolved, c.deliverable, c.delivered, c.visible,
-                            c.last_normalised_ms, c.last_resolved_ms, c.last_delivered_at,
-                            c.last_visible_at)
+            return replace(self._counts.get(phase) or Progress())
 
     def resolved_signals(self, signal_ids: Collection[str]) -> set[str]:
         """Those of ``signal_ids`` of which a resolved record was read."""

@@ -23,6 +23,11 @@ OPEN_REVIEW = """
 MATCH (r:ReviewCandidate {status: 'open'}) WHERE r.a IN $ids AND r.b IN $ids
 RETURN r.review_id AS review_id
 """
+PERSONS = """
+MATCH (s:Signal)-[:MENTIONS]->(e:Person) WHERE s.partner_ref STARTS WITH $ids[0]
+WITH collect(DISTINCT e.entity_id) AS ids WHERE size(ids) >= 2
+RETURN ids
+"""
 MERGED = """
 MATCH (x:Entity)-[:MERGED_INTO]->(y:Entity) WHERE x.entity_id IN $ids AND y.entity_id IN $ids
 RETURN x.entity_id AS merged, y.entity_id AS into
@@ -60,16 +65,8 @@ def test_a_confirmed_review_merges_the_entities_in_the_resolver_and_the_graph(
         _publish(settings, layout, [first])
         time.sleep(1.0)  # the first is resolved first: the second is then the doubtful one
         _publish(settings, layout, [second])
-        found = driver.execute_query(
-            "MATCH (s:Signal)-[:MENTIONS]->(e:Person) WHERE s.partner_ref STARTS WITH $uid "
-            "RETURN collect(DISTINCT e.entity_id) AS ids", uid=f"{uid}-")[0]
-        deadline = time.monotonic() + 90
-        while len(found[0]["ids"]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.5)
-            found = driver.execute_query(
-                "MATCH (s:Signal)-[:MENTIONS]->(e:Person) WHERE s.partner_ref STARTS WITH $uid "
-                "RETURN collect(DISTINCT e.entity_id) AS ids", uid=f"{uid}-")[0]
-        ids = sorted(found[0]["ids"])
+        (found,) = _until(driver, PERSONS, [f"{uid}-"], "two persons")
+        ids = sorted(found["ids"])
         assert len(ids) == 2, f"the two spellings were not kept apart: {ids}"
         (review,) = _until(driver, OPEN_REVIEW, ids, "review candidate")
 

@@ -123,4 +123,9 @@ class Settings(BaseSettings):
         description="HMAC key for BSN and patient pseudonyms; set your own outside development.",
     )
     faust_app_id: str = "ketenlink"
+    worker_store: Literal["memory", "rocksdb"] = Field(
+        default="memory",
+        description="Where the resolve stage keeps its tables: in memory (fastest; memory grows "
+                    "with the state) or in RocksDB under var_dir (memory stays flat).",
+    )
     topic_prefix: str = ""

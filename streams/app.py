@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 import faust
 import mode
+import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict
 
@@ -37,11 +38,16 @@ from streams.exceptions import RecordRejected
 from streams.intake import Source, accept, rejection
 from streams.pipeline import apply_judgement, process
 from streams.resolve import Resolver
+from streams.write_behind import WriteBehind
 
 log = structlog.get_logger(__name__)
 
 TABLES = ("signals", "resolver")
 CRASH_EXIT_CODE = 70  # EX_SOFTWARE
+ROCKSDB_OPTIONS = {"write_buffer_size": 8 << 20, "max_write_buffer_number": 2,
+                   "block_cache_size": 32 << 20, "block_cache_compressed_size": 8 << 20}
+"""RocksDB memory for each table with ``worker_store=rocksdb``: faust's defaults (64 MB write
+buffers, 2 GB block cache) would let the process grow for a long time before it levels off."""
 FETCH_MAX_WAIT_MS = 20
 """How long a faust fetch waits for records (streams/fetch_wait.py): the latency floor per stage."""
 
@@ -69,7 +75,7 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     app = faust.App(
         settings.faust_app_id,
         broker=f"kafka://{settings.kafka.bootstrap_servers}",
-        store="memory://",
+        store=f"{settings.worker_store}://",
         datadir=str(datadir / settings.faust_app_id),
         topic_replication_factor=1,
         topic_disable_leader=True,
@@ -88,7 +94,7 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     gap_guard.install(compacted_topics={layout.name("resolver.judgements")})
     fetch_wait.install(FETCH_MAX_WAIT_MS)
     _wire_intake(app, layout)
-    _wire_resolve(app, layout)
+    _wire_resolve(app, layout, ROCKSDB_OPTIONS if settings.worker_store == "rocksdb" else None)
     return app
 
 
@@ -122,7 +128,8 @@ def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
             await normalised.send(key=accepted.key, value=accepted.value)
 
 
-def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
+def _wire_resolve(app: faust.App, layout: TopicLayout,
+                  table_options: dict[str, Any] | None) -> None:
     normalised_name = layout.name("signals.normalised")
     judgements_name = layout.name("resolver.judgements")
     source = raw_topic(app, normalised_name, judgements_name)
@@ -130,21 +137,26 @@ def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
     merges = raw_topic(app, layout.name("entities.merges"))
     rejected = raw_topic(app, layout.name("signals.rejected"))
     # str keys and untyped values: faust serialises both as JSON
-    signals_table = app.Table("signals", partitions=1, key_type=str)
-    resolver_table = app.Table("resolver", partitions=1, key_type=str)
+    signals_table = app.Table("signals", partitions=1, key_type=str, options=table_options)
+    resolver_table = app.Table("resolver", partitions=1, key_type=str, options=table_options)
 
     async def send_json(topic: faust.TopicT, key: str, value: dict[str, Any]) -> None:
         await topic.send(key=key.encode(), value=dumps_json(value))
 
     @app.agent(source, name="resolve")
     async def resolve(stream: faust.StreamT[bytes]) -> None:
-        resolver = Resolver(resolver_table)
+        # each record's writes reach the tables (and their changelogs) once per key, before the
+        # record is acked; a crash mid-record writes nothing (streams/write_behind.py)
+        signals_store, resolver_store = WriteBehind(signals_table), WriteBehind(resolver_table)
+        resolver = Resolver(resolver_store)
         async for event in stream.events():
             message = event.message
+            signals_store.discard()
+            resolver_store.discard()
             try:
                 if message.topic == judgements_name:
                     try:
-                        done = apply_judgement(json.loads(event.value or b"null"), signals_table,
+                        done = apply_judgement(json.loads(event.value or b"null"), signals_store,
                                                resolver)
                     except ValueError as exc:  # includes JSONDecodeError
                         error = RecordRejected(f"judgement refused: {exc}", topic=message.topic,
@@ -152,11 +164,15 @@ def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
                         await rejected.send(key=message.topic.encode(),
                                             value=rejection(event.value, error, "analyst"))
                         continue
+                    signals_store.flush()
+                    resolver_store.flush()
                     for merge in done:
                         await send_json(merges, merge.into, merge.to_json())
                     continue
                 record = Normalised.model_validate_json(event.value or b"null")
-                outcome = process(record.signal, record.source, signals_table, resolver)
+                outcome = process(record.signal, record.source, signals_store, resolver)
+                signals_store.flush()
+                resolver_store.flush()
                 for merge in outcome.merges:
                     await send_json(merges, merge.into, merge.to_json())
                 if outcome.resolved is not None:
@@ -169,7 +185,8 @@ def _wire_resolve(app: faust.App, layout: TopicLayout) -> None:
 
 
 def dumps_json(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON (orjson: the resolved records are the stage's largest output)."""
+    return orjson.dumps(value)
 
 
 def die(exc: BaseException, topic: str, partition: int, offset: int,

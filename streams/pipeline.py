@@ -5,10 +5,10 @@ that owns the second. The worker calls ``process`` for every record of ``signals
 ``apply_judgement`` for every analyst decision, in one total order.
 
 Store keys (the ``signals`` store; the resolver keeps its own): those of ``streams.dedupe``,
-``p:<entity id>`` (partners whose signals mention the entity: corroboration),
 ``m:<topic>/<partition>/<offset>`` (the merges an inbound record caused, emitted again when it is
-replayed), ``ev:<entity id>`` (the newest signals that mention the entity: its risk evidence)
-and ``c:<partner>/<verdict>`` (counters).
+replayed) and ``en:<entity id>`` (what the signals that mention an entity add up to:
+``partners``, every partner that mentioned it, for corroboration; ``evidence``, the newest of
+those signals, for its risk score).
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     build the resolved record. A replay gives the same record again."""
     source_id = f"{source['topic']}/{source['partition']}/{source['offset']}"
     dedup = deduplicate(store, signal, source_id)
-    if not dedup.replayed:
-        _count(store, f"c:{signal.partner}/{dedup.verdict.value}")
     if dedup.suppressed:
         return Outcome(dedup, None, ())
     resolutions = [resolver.resolve(f"{dedup.signal_id}/{dedup.revision}/{s.ref}", s)
@@ -54,8 +52,7 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
         merges = tuple(Merge(**m) for m in store.get(f"m:{source_id}") or ())
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
                                                                      resolutions, strict=True)}
-    corroborated_by = _corroborate(store, signal.partner, entity_of.values())
-    risk = _record_evidence(store, signal, dedup.signal_id, entity_of.values())
+    corroborated_by, risk = _observe(store, signal, dedup.signal_id, entity_of.values())
     resolved = {
         "signal_id": dedup.signal_id,
         "revision": dedup.revision,
@@ -106,52 +103,43 @@ def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> di
             "matched_on": r.matched_on, "score": r.score}
 
 
-def _count(store: MutableMapping[str, Any], key: str) -> None:
-    store[key] = int(store.get(key, 0)) + 1
+def _entity_facts(store: MutableMapping[str, Any], entity_id: str) -> dict[str, Any]:
+    return store.get(f"en:{entity_id}") or {"partners": [], "evidence": []}
 
 
 def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
     """The survivor of a merge inherits the partners and the evidence of the merged entity."""
-    merged = store.get(f"p:{merge.merged}")
+    merged = store.get(f"en:{merge.merged}")
     if merged:
-        into = store.get(f"p:{merge.into}") or []
-        store[f"p:{merge.into}"] = sorted({*into, *merged})
-    evidence = store.get(f"ev:{merge.merged}")
-    if evidence:
-        by_signal = {e[0]: e for e in [*evidence, *(store.get(f"ev:{merge.into}") or [])]}
-        store[f"ev:{merge.into}"] = _newest(by_signal.values())
+        into = _entity_facts(store, merge.into)
+        by_signal = {e[0]: e for e in [*merged["evidence"], *into["evidence"]]}
+        store[f"en:{merge.into}"] = {"partners": sorted({*into["partners"], *merged["partners"]}),
+                                     "evidence": _newest(by_signal.values())}
 
 
-def _record_evidence(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
-                     entities: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Adds this signal to the evidence of each entity it mentions (a revision replaces its
-    earlier one); the risk score of each entity as of this signal's report time."""
+def _observe(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
+             entities: Iterable[str]) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """For the entities ``signal`` mentions: the other partners that mentioned any of them
+    before (corroboration), and the risk score of each as of this signal's report time. Records
+    the partner and adds the signal to each entity's evidence (a revision replaces its earlier
+    one): one store write per entity."""
     item = Evidence(signal_id, signal.partner, signal.observed_at, signal.severity.value,
                     tuple(s.value for s in signal.barrier_stages), signal.indicators).to_row()
+    others: set[str] = set()
     risk = {}
     for entity_id in dict.fromkeys(entities):
-        kept = [e for e in store.get(f"ev:{entity_id}") or () if e[0] != signal_id]
-        evidence = _newest([*kept, item])
-        store[f"ev:{entity_id}"] = evidence
+        facts = _entity_facts(store, entity_id)
+        others.update(p for p in facts["partners"] if p != signal.partner)
+        evidence = _newest([*(e for e in facts["evidence"] if e[0] != signal_id), item])
+        store[f"en:{entity_id}"] = {"partners": sorted({*facts["partners"], signal.partner}),
+                                    "evidence": evidence}
         scored = score((Evidence.from_row(e) for e in evidence), signal.reported_at)
         risk[entity_id] = {"score": scored.score,
                            "parts": {k: v["points"] for k, v in scored.breakdown.items()
                                      if isinstance(v, dict)}}
-    return risk
+    return sorted(others), risk
 
 
 def _newest(evidence: Iterable[list[Any]]) -> list[list[Any]]:
     """The ``MAX_EVIDENCE`` newest evidence rows (``Evidence.to_row``), oldest first."""
     return sorted(evidence, key=lambda e: (e[2], e[0]))[-MAX_EVIDENCE:]
-
-
-def _corroborate(store: MutableMapping[str, Any], partner: str, entities: Iterable[str]
-                 ) -> list[str]:
-    """The other partners that mentioned any of ``entities`` before; records this partner."""
-    others: set[str] = set()
-    for entity_id in dict.fromkeys(entities):
-        partners = store.get(f"p:{entity_id}") or []
-        others.update(p for p in partners if p != partner)
-        if partner not in partners:
-            store[f"p:{entity_id}"] = sorted({*partners, partner})
-    return sorted(others)

@@ -11,12 +11,12 @@ Stateless: run as many routers as ``signals.resolved`` has partitions (6).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import faust
 import mode
+import orjson
 import structlog
 from faust.worker import Worker
 
@@ -66,7 +66,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
             message = event.message
             try:
                 try:
-                    record = json.loads(event.value or b"null")
+                    record = orjson.loads(event.value or b"null")
                     deliveries = route(record, registry.current(), outputs.keys(),
                                        datetime.now(UTC))
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -34,7 +34,9 @@ How a subject is resolved (``resolver.Resolver.resolve``):
 
 Store keys:
 
-- ``r:<record id>`` -> ``{"e": entity, "k": kind, "m": method, "o": matched_on, "s": score}``
+- ``r:<signal id>/<revision>`` -> ``{<ref>: {"e": entity, "k": kind, "m": method,
+  "o": matched_on, "s": score}}``: the subjects of one record (record id
+  ``<signal id>/<revision>/<ref>``).
 - ``e:<entity id>`` -> profile: ``k`` kind, ``o`` creation ordinal, values seen (at most
   ``value_cap`` per field): ``g`` given names, ``f`` family-name cores, ``d`` birth dates,
   ``n`` nationalities, ``a`` address keys, ``i`` identifiers ``{scheme: [values]}``, ``nm``

@@ -21,11 +21,15 @@ class State:
 
     # -- records -----------------------------------------------------------------------------
     def record(self, record_id: str) -> dict[str, Any] | None:
-        value = self.store.get(f"r:{record_id}")
+        group, ref = _record_key(record_id)
+        value = (self.store.get(group) or {}).get(ref)
         return dict(value) if value is not None else None
 
     def put_record(self, record_id: str, value: dict[str, Any]) -> None:
-        self.store[f"r:{record_id}"] = value
+        """Records of one signal share a key, so that a signal adds one key, not one per
+        subject."""
+        group, ref = _record_key(record_id)
+        self.store[group] = {**(self.store.get(group) or {}), ref: value}
 
     # -- entities ----------------------------------------------------------------------------
     def current(self, entity_id: str) -> str:
@@ -91,6 +95,12 @@ class State:
 
     def log_judgement(self, a: str, b: str, entry: dict[str, Any]) -> None:
         self.store[f"j:{pair_key(a, b)}"] = [*self.judgements(a, b), entry]
+
+
+def _record_key(record_id: str) -> tuple[str, str]:
+    """The store key of a record id ``<signal>/<revision>/<ref>`` and its ref within it."""
+    group, slash, ref = record_id.rpartition("/")
+    return (f"r:{group}", ref) if slash else (f"r:{record_id}", "")
 
 
 def pair_key(a: str, b: str) -> str:

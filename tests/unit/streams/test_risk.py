@@ -65,15 +65,19 @@ def test_the_stream_scores_every_entity_of_a_signal() -> None:
     assert first["risk"][business]["parts"]["partners"] == 0
     assert second["risk"][business]["parts"]["partners"] > 0
     assert second["risk"][business]["score"] > first["risk"][business]["score"]
-    assert {e[0] for e in store[f"ev:{business}"]} == \
+    assert {e[0] for e in store[f"en:{business}"]["evidence"]} == \
         {first["signal_id"], second["signal_id"]}
+    assert store[f"en:{business}"]["partners"] == ["kvk", "riec"]
 
 
 def test_a_merge_hands_the_evidence_to_the_survivor() -> None:
     from streams.pipeline import _absorb
 
-    store: dict[str, Any] = {"ev:P-a": [_ev("s1", "riec").to_row()],
-                             "ev:P-b": [_ev("s2", "kvk", days_old=1).to_row()]}
+    store: dict[str, Any] = {
+        "en:P-a": {"partners": ["riec"], "evidence": [_ev("s1", "riec").to_row()]},
+        "en:P-b": {"partners": ["kvk"], "evidence": [_ev("s2", "kvk", days_old=1).to_row()]}}
     _absorb(store, Merge(merged="P-a", into="P-b", reason="test", record_id="r"))
-    assert [e[0] for e in store["ev:P-b"]] == ["s2", "s1"]  # oldest first
-    assert Evidence.from_row(store["ev:P-b"][1]) == _ev("s1", "riec")
+    evidence = store["en:P-b"]["evidence"]
+    assert [e[0] for e in evidence] == ["s2", "s1"]  # oldest first
+    assert Evidence.from_row(evidence[1]) == _ev("s1", "riec")
+    assert store["en:P-b"]["partners"] == ["kvk", "riec"]

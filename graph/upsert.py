@@ -105,20 +105,30 @@ CALL (s, row) {
 
 def _newest_wins(target: str, source: str, props: tuple[str, ...], source_version: str,
                  target_versions: str) -> str:
-    """``SET`` clauses: each property of ``target`` takes ``source``'s value when the source has
-    one and its version is at least the target's; ``prop_versions`` follows. ``source_version``
-    is one expression for all properties, or a list expression indexed per property when it
-    ends in ``[]``."""
+    """Clauses (inside a ``CALL`` that has ``target`` and ``target_versions`` in scope, ending
+    in a ``SET``): each property of ``target`` takes ``source``'s value when the source has one
+    and its version is at least the target's; ``prop_versions`` follows. ``source_version`` is
+    one expression for all properties, or a list expression indexed per property when it ends
+    in ``[]``.
+
+    Each comparison is written once (the ``take`` list) and used twice, for the value and for
+    its version: half the expressions of a ``CASE`` with the comparison per property and per
+    list element, which Neo4j plans and evaluates faster (it plans each query again whenever
+    the graph's statistics drift). The property names stay literal: a dynamic ``SET n[k]``
+    would make the planner put ``Eager`` operators around every clause."""
     def version(i: int) -> str:
         return f"{source_version[:-2]}[{i}]" if source_version.endswith("[]") else source_version
 
-    take = [f"{source}.{p} IS NOT NULL AND {version(i)} >= {target_versions}[{i}]"
-            for i, p in enumerate(props)]
-    values = [f"{target}.{p} = CASE WHEN {cond} THEN {source}.{p} ELSE {target}.{p} END"
-              for p, cond in zip(props, take, strict=True)]
-    versions = ", ".join(f"CASE WHEN {cond} THEN {version(i)} "
-                         f"ELSE {target_versions}[{i}] END" for i, cond in enumerate(take))
-    return "SET " + ",\n    ".join([*values, f"{target}.prop_versions = [{versions}]"])
+    take = ", ".join(f"{source}.{p} IS NOT NULL AND {version(i)} >= {target_versions}[{i}]"
+                     for i, p in enumerate(props))
+    scope = ", ".join(dict.fromkeys(v.split(".")[0].split("[")[0]
+                                    for v in (target, source, source_version, target_versions)))
+    values = [f"{target}.{p} = CASE WHEN take[{i}] THEN {source}.{p} ELSE {target}.{p} END"
+              for i, p in enumerate(props)]
+    each = f"{source_version[:-2]}[i]" if source_version.endswith("[]") else source_version
+    versions = (f"{target}.prop_versions = [i IN range(0, {len(props) - 1}) | "
+                f"CASE WHEN take[i] THEN {each} ELSE {target_versions}[i] END]")
+    return f"WITH {scope}, [{take}] AS take\n  SET " + ",\n    ".join([*values, versions])
 
 
 def _blank(props: tuple[str, ...]) -> str:
@@ -126,6 +136,9 @@ def _blank(props: tuple[str, ...]) -> str:
 
 
 def _mentions_query(subject_type: str) -> str:
+    """The redirect chain of the mentioned node is followed once (``t``, null when it has no
+    ``MERGED_INTO``); the node and, when there is one, its survivor each take the mention's
+    newer properties, and the mention goes to the survivor."""
     label, props = GRAPH_LABEL[subject_type], entity_properties(subject_type)
     return f"""
 UNWIND $rows AS row
@@ -133,17 +146,15 @@ MATCH (s:Signal {{signal_id: row.signal_id}}) WHERE s.revision = row.revision
 MERGE (n:{ENTITY_LABEL} {{entity_id: row.entity_id}})
 SET n:{label}
 WITH s, n, row
+{_canonical('n', 't')}
 CALL (n, row) {{
   WITH n, row, coalesce(n.prop_versions, {_blank(props)}) AS nv
   {_newest_wins('n', 'row.props', props, 'row.version', 'nv')}
 }}
-CALL (n, row) {{
-  MATCH (n)-{_CANONICAL.format(var='t')}
-  WITH t, row, coalesce(t.prop_versions, {_blank(props)}) AS tv
+CALL (t, row) {{
+  WITH t, row, coalesce(t.prop_versions, {_blank(props)}) AS tv WHERE t IS NOT NULL
   {_newest_wins('t', 'row.props', props, 'row.version', 'tv')}
 }}
-WITH s, n, row
-{_canonical('n', 't')}
 WITH s, coalesce(t, n) AS e, row
 MERGE (s)-[m:MENTIONS {{ref: row.ref}}]->(e)
 SET m += row.props, m.role = row.role, m.revision = row.revision, m.version = row.version
@@ -271,8 +282,18 @@ so any order of replay converges; an analyst's decision (``status``) is never ov
 
 REDIRECT_QUERIES = {kind: _redirect_query(label) for kind, label in GRAPH_LABEL.items()}
 ABSORB_QUERIES = {kind: _absorb_query(kind) for kind in GRAPH_LABEL}
-MOVE_QUERIES = tuple(_move_query(edge.type, outgoing)
-                     for edge in relation_types() for outgoing in (True, False))
+_MOVE_BY_EDGE = {(edge.type, outgoing): _move_query(edge.type, outgoing)
+                 for edge in relation_types() for outgoing in (True, False)}
+MOVE_QUERIES = tuple(_MOVE_BY_EDGE.values())
+MERGED_EDGES = f"""
+UNWIND $rows AS row
+MATCH (m:{ENTITY_LABEL} {{entity_id: row.merged}})
+UNWIND [(m)-[r]->() | [type(r), true]] + [(m)<-[r]-() | [type(r), false]] AS edge
+RETURN DISTINCT edge[0] AS type, edge[1] AS outgoing
+"""
+"""The relation types and directions the merged entities have edges of: only those
+``MOVE_QUERIES`` have anything to move (moving an edge to a survivor gives its other end no
+type or direction it did not have), so the others are not run."""
 
 
 @dataclass
@@ -320,8 +341,11 @@ def _write(tx: ManagedTransaction, batch: GraphBatch) -> None:
         for kind, rows in batch.merges.items():
             tx.run(ABSORB_QUERIES[kind], rows=rows).consume()
         tx.run(MOVE_MENTIONS, rows=merges).consume()
-        for query in MOVE_QUERIES:
-            tx.run(query, rows=merges).consume()
+        present = {(record["type"], record["outgoing"])
+                   for record in tx.run(MERGED_EDGES, rows=merges)}
+        for edge, query in _MOVE_BY_EDGE.items():
+            if edge in present:
+                tx.run(query, rows=merges).consume()
     if batch.locations:
         tx.run(PLACE_LOCATIONS, ids=sorted(batch.locations)).consume()
     if batch.reviews:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import structlog
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
@@ -237,7 +238,7 @@ def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics) -> GraphBatch:
     resolved: list[dict[str, Any]] = []
     merges: list[dict[str, Any]] = []
     for record in records:
-        doc = json.loads(record.value)
+        doc = orjson.loads(record.value)
         if not isinstance(doc, dict):
             raise TypeError("a JSON object is expected")
         (merges if record.topic == topics.merges else resolved).append(doc)

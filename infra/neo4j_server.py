@@ -46,6 +46,10 @@ def neo4j_conf(settings: Neo4jSettings, home: Path) -> str:
         "server.directories.data": str(home / "data"),
         "server.directories.logs": str(home / "logs"),
         "db.tx_log.rotation.retention_policy": "2 files",
+        # a growing graph moves the statistics enough to re-plan every sink query each 10 s (the
+        # default); their plans are unique-index seeks whatever the counts, and re-planning was
+        # a fifth of the sink's Neo4j CPU (`bench graph`, debug.log "Discarded stale query")
+        "dbms.cypher.min_replan_interval": "5m",
     }
     return "".join(f"{key}={value}\n" for key, value in props.items())
 

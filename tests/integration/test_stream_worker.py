@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
@@ -171,14 +172,19 @@ def test_validates_deduplicates_and_resolves(settings: Settings, layout: TopicLa
                for reason in reasons.values())
 
 
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
 def test_kill_9_mid_stream_loses_and_duplicates_nothing(settings: Settings, layout: TopicLayout,
-                                                         uid: str, tmp_path: Path) -> None:
+                                                         uid: str, tmp_path: Path, store: str
+                                                         ) -> None:
+    """With either table store; RocksDB's files under the var dir outlive the killed process,
+    as they would on a real host, and the restarted worker goes on from them."""
     docs = list(_scenario(uid, 1500))
     _publish(settings, layout, docs)
     expected = {Signal.model_validate_json(json.dumps(d)).signal_id for d in docs}
     resolved_topic = layout.name("signals.resolved")
     log = tmp_path / "worker.log"
-    first = ServiceProcess("worker", log, env=_env(uid, tmp_path)).start()
+    env = {**_env(uid, tmp_path), "KETENLINK_WORKER_STORE": store}
+    first = ServiceProcess("worker", log, env=env).start()
     try:
         partial = _collect(settings, resolved_topic, lambda r: len(r) >= 50, 90)
         assert len(partial) >= 50, log.read_text()[-3000:]
@@ -187,7 +193,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(settings: Settings, layo
     before_restart = _collect(settings, resolved_topic, lambda r: False, 2)
     assert len({json.loads(r.value)["signal_id"] for r in before_restart}) < 1500, \
         "the worker finished before it was killed: nothing was tested"
-    with ServiceProcess("worker", log, env=_env(uid, tmp_path)) as second:
+    with ServiceProcess("worker", log, env=env) as second:
         records = _collect(settings, resolved_topic,
                            lambda r: len({json.loads(x.value)["signal_id"] for x in r}) >= 1500, 180)
         assert second.returncode is None, log.read_text()[-3000:]

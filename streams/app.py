@@ -9,7 +9,8 @@ Two stages:
   total order and one active worker; another worker is a hot standby that keeps the tables'
   changelogs replicated and takes over on a rebalance): deduplication, entity resolution and
   analyst judgements → ``signals.resolved`` and ``entities.merges``. Its state lives only in the
-  tables ``signals`` and ``resolver`` (memory store, changelog-backed, recovered on start).
+  tables ``signals`` and ``resolver`` (in memory or RocksDB, ``worker_store``; changelog-backed,
+  recovered on start), written through ``streams.write_behind`` once per changed key per record.
 
 An unexpected exception ends the process at once (exit code 70) with the record's coordinates
 in the log, before faust could ack and commit the record: it is processed again after restart.

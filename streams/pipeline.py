@@ -20,7 +20,7 @@ from typing import Any, Literal
 from schemas.signal import Signal
 from streams.dedupe import Deduplicated, deduplicate
 from streams.resolve import Merge, Resolution, Resolver
-from streams.risk import MAX_EVIDENCE, Evidence, score
+from streams.risk import MAX_EVIDENCE, Evidence, part_points
 
 
 @dataclass(frozen=True)
@@ -133,10 +133,8 @@ def _observe(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
         evidence = _newest([*(e for e in facts["evidence"] if e[0] != signal_id), item])
         store[f"en:{entity_id}"] = {"partners": sorted({*facts["partners"], signal.partner}),
                                     "evidence": evidence}
-        scored = score((Evidence.from_row(e) for e in evidence), signal.reported_at)
-        risk[entity_id] = {"score": scored.score,
-                           "parts": {k: v["points"] for k, v in scored.breakdown.items()
-                                     if isinstance(v, dict)}}
+        total, parts = part_points((Evidence.from_row(e) for e in evidence), signal.reported_at)
+        risk[entity_id] = {"score": total, "parts": parts}
     return sorted(others), risk
 
 

@@ -14,7 +14,7 @@ breakdown lists every part, so a score is never a bare number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -76,6 +76,50 @@ class RiskScore:
 
 def score(evidence: Iterable[Evidence], at: datetime) -> RiskScore:
     """The risk score of an entity mentioned by ``evidence``, seen at ``at``."""
+    items, latest, decay = _weigh(evidence, at)
+    weight = _weights()
+    partner_reasons = [{"partner": p, "decay": round(decay(t), 3)}
+                       for p, t in sorted(latest["partner"].items())]
+    parts = {
+        "partners": _part(_corroboration(latest, decay), partner_reasons),
+        "severity": _part(None, [
+            {"signal_id": e.signal_id, "partner": e.partner, "severity": e.severity,
+             "points": round(SEVERITY_POINTS.get(e.severity, 0.0) * decay(e.observed_at), 3)}
+            for e in items]),
+        "stages": _part(None, [{"stage": s, "points": round(STAGE_POINTS * decay(t), 3)}
+                               for s, t in sorted(latest["stage"].items())]),
+        "indicators": _part(None, [
+            {"code": c, "weight": weight(c),
+             "points": round(INDICATOR_POINTS * weight(c) * decay(t), 3)}
+            for c, t in sorted(latest["indicator"].items())]),
+    }
+    total = round(sum(p["points"] for p in parts.values()), 3)
+    return RiskScore(total, {**parts, "signals": len(items), "at": at.isoformat(),
+                             "half_life_days": HALF_LIFE_DAYS})
+
+
+def part_points(evidence: Iterable[Evidence], at: datetime) -> tuple[float, dict[str, float]]:
+    """``score(evidence, at)``'s total and the points of each part, without the reasons: what
+    the resolve stage puts on every resolved record for every entity (the same sums in the same
+    order, so the same figures; tested against ``score``)."""
+    items, latest, decay = _weigh(evidence, at)
+    weight = _weights()
+    parts = {
+        "partners": round(_corroboration(latest, decay), 3),
+        "severity": round(sum(round(SEVERITY_POINTS.get(e.severity, 0.0) * decay(e.observed_at), 3)
+                              for e in items), 3),
+        "stages": round(sum(round(STAGE_POINTS * decay(t), 3)
+                            for _, t in sorted(latest["stage"].items())), 3),
+        "indicators": round(sum(round(INDICATOR_POINTS * weight(c) * decay(t), 3)
+                                for c, t in sorted(latest["indicator"].items())), 3),
+    }
+    return round(sum(parts.values()), 3), parts
+
+
+def _weigh(evidence: Iterable[Evidence], at: datetime
+           ) -> tuple[list[Evidence], dict[str, dict[str, datetime]], Callable[[datetime], float]]:
+    """The evidence counted (one per signal, its newest revision; oldest first), the time of the
+    newest signal behind each partner, stage and indicator, and the decay at ``at``."""
     newest: dict[str, Evidence] = {}
     for item in evidence:  # one signal counts once (its newest revision's evidence)
         newest[item.signal_id] = item
@@ -95,31 +139,22 @@ def score(evidence: Iterable[Evidence], at: datetime) -> RiskScore:
             latest["stage"][stage] = item.observed_at
         for code in item.indicators:
             latest["indicator"][code] = item.observed_at
+    return items, latest, decay
+
+
+def _corroboration(latest: dict[str, dict[str, datetime]],
+                   decay: Callable[[datetime], float]) -> float:
+    """The first partner is the baseline; each further independent partner corroborates."""
+    corroborating = sorted((decay(t) for t in latest["partner"].values()), reverse=True)[1:]
+    return PARTNER_POINTS * sum(corroborating)
+
+
+def _weights() -> Callable[[str], float]:
     known = catalogue()
 
     def weight(code: str) -> float:
         return known[code].weight if code in known else 0.0
-
-    partner_reasons = [{"partner": p, "decay": round(decay(t), 3)}
-                       for p, t in sorted(latest["partner"].items())]
-    # the first partner is the baseline; each further independent partner corroborates
-    corroborating = sorted((decay(t) for t in latest["partner"].values()), reverse=True)[1:]
-    parts = {
-        "partners": _part(PARTNER_POINTS * sum(corroborating), partner_reasons),
-        "severity": _part(None, [
-            {"signal_id": e.signal_id, "partner": e.partner, "severity": e.severity,
-             "points": round(SEVERITY_POINTS.get(e.severity, 0.0) * decay(e.observed_at), 3)}
-            for e in items]),
-        "stages": _part(None, [{"stage": s, "points": round(STAGE_POINTS * decay(t), 3)}
-                               for s, t in sorted(latest["stage"].items())]),
-        "indicators": _part(None, [
-            {"code": c, "weight": weight(c),
-             "points": round(INDICATOR_POINTS * weight(c) * decay(t), 3)}
-            for c, t in sorted(latest["indicator"].items())]),
-    }
-    total = round(sum(p["points"] for p in parts.values()), 3)
-    return RiskScore(total, {**parts, "signals": len(items), "at": at.isoformat(),
-                             "half_life_days": HALF_LIFE_DAYS})
+    return weight
 
 
 def _part(points: float | None, reasons: list[dict[str, Any]]) -> dict[str, Any]:

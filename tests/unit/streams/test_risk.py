@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams.resolve import Merge
-from streams.risk import HALF_LIFE_DAYS, Evidence, score
+from streams.risk import HALF_LIFE_DAYS, SEVERITY_POINTS, Evidence, part_points, score
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
@@ -81,3 +83,25 @@ def test_a_merge_hands_the_evidence_to_the_survivor() -> None:
     assert [e[0] for e in evidence] == ["s2", "s1"]  # oldest first
     assert Evidence.from_row(evidence[1]) == _ev("s1", "riec")
     assert store["en:P-b"]["partners"] == ["kvk", "riec"]
+
+
+_EVIDENCE = st.builds(
+    _ev,
+    signal_id=st.sampled_from(["a", "b", "c", "d", "e"]),
+    partner=st.sampled_from(["riec", "kvk", "zorg", "stichting-m"]),
+    severity=st.sampled_from([*SEVERITY_POINTS, "unknown"]),
+    days_old=st.floats(min_value=-5, max_value=2000, allow_nan=False),
+    stages=st.lists(st.sampled_from(["recruitment", "housing", "work", "finance"]),
+                    max_size=3).map(tuple),
+    indicators=st.lists(st.sampled_from(["DEP-DEBT", "DEP-HOUSING", "NOT-A-CODE"]),
+                        max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_EVIDENCE, max_size=25))
+def test_the_stream_part_totals_are_the_full_scores_figures(evidence: list[Evidence]) -> None:
+    full = score(evidence, T0)
+    total, parts = part_points(evidence, T0)
+    assert total == full.score
+    assert parts == {k: v["points"] for k, v in full.breakdown.items() if isinstance(v, dict)}

@@ -7,7 +7,8 @@ run's own); a benchmark, nothing asserts a speed:
 1. set-up, not timed: generated partner exports through their adapters, interleaved as partners
    send (``route_bench._signals``); in-process dedupe predicts how many records get resolved;
 2. raw Kafka: ProducerPerformance and ConsumerPerformance of max(N, 20,000) records of the
-   signals' mean size (``streams.e2e_raw``);
+   signals' mean size (``streams.e2e_raw``); then Neo4j is warmed up, not timed: 3,000 generated
+   signals through the sink's writes, deleted again (``e2e_raw.warm_graph``);
 3. ``ketenlink worker``, ``sink`` and ``router`` as child processes (``ServiceProcess``), every
    subscriber subscribed to everything, warmed up by one signal (delivered, committed by the sink);
 4. throughput: N signals through the ``Publisher`` as fast as it goes, until every resolved record
@@ -51,7 +52,15 @@ from schemas.signal import Signal, signal_id_for
 from streams.app import changelog_topics
 from streams.dedupe import deduplicate
 from streams.e2e_phases import Batch, Pipeline, latency, memory_mb, routed, throughput
-from streams.e2e_raw import delete_ids, graph_baselines, ids_of, raw_kafka, read_topic
+from streams.e2e_raw import (
+    WARM_GRAPH_SIGNALS,
+    delete_ids,
+    graph_baselines,
+    ids_of,
+    raw_kafka,
+    read_topic,
+    warm_graph,
+)
 from streams.e2e_report import goals, print_table
 from streams.e2e_track import TrackedTopics, Tracker
 from streams.exceptions import E2EBenchError, StreamError
@@ -126,6 +135,10 @@ def run_e2e_bench(settings: Settings, options: E2EOptions,
                                              max(options.signals, RAW_KAFKA_MIN), size)
             echo(f"raw Kafka: produce {figures['raw_kafka']['produce']['per_s']:,.0f}/s, "
                  f"consume {figures['raw_kafka']['consume']['per_s']:,.0f}/s")
+            echo(f"warming Neo4j up with {WARM_GRAPH_SIGNALS:,} generated signals (written "
+                 "by the sink's queries, then deleted) ...")
+            figures["warm_graph_s"] = round(warm_graph(settings, driver, f"g{names.tag}",
+                                                       options.seed), 1)
             figures.update(_pipeline(settings, driver, layout, names, batches, folder, options,
                                      echo))
             echo("raw Neo4j and sink capacity on copies of the run's records ...")

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from ketenlink.cli import app
 from ketenlink.settings import Settings
+from schemas.graph_model import ENTITY_LABEL
 
 FIGURES = ("signals", "seconds", "e2e_per_s", "raw_kafka_produce_per_s", "raw_kafka_consume_per_s",
            "ratio_e2e_vs_raw_kafka", "sink_per_s", "raw_neo4j_per_s", "ratio_sink_vs_raw_neo4j")
@@ -65,4 +66,11 @@ def test_a_small_run_reports_every_figure_and_leaves_the_graph_as_it_was(
         "MATCH (s:Signal) WHERE s.partner_ref ENDS WITH $run RETURN count(s) AS n",
         run=figures["run"].removeprefix("bench-e2e-"), database_=database)
     assert left[0]["n"] == 0  # the run deleted its own signals, by id
+    assert figures["warm_graph_s"] > 0
+    warm_suffix = "xg" + figures["run"].removeprefix("bench-e2e-").replace("-", "")
+    warm_left, _, _ = driver.execute_query(
+        f"MATCH (n) WHERE (n:Signal AND n.signal_id ENDS WITH $suffix) OR "
+        f"(n:{ENTITY_LABEL} AND n.entity_id ENDS WITH $suffix) RETURN count(n) AS n",
+        suffix=warm_suffix, database_=database)
+    assert warm_left[0]["n"] == 0  # the Neo4j warm-up deleted what it wrote
     assert not [t for t in admin.list_topics() if t.startswith(figures["run"])]

@@ -6,13 +6,16 @@ STAMP  := $(VENV)/.installed
 WEB    := explorer/web
 BUNDLE := explorer/static/app.js
 
-.PHONY: demo test setup browser stack down status lint unit constraints clean
+.PHONY: demo test test-faults setup browser stack down status lint unit constraints clean
 
 demo: setup  ## set up, start the stack, run the platform's main job on a sample
 	$(BIN)/ketenlink demo
 
-test: setup lint browser  ## set up, lint, start the stack if needed, run every test
-	$(BIN)/pytest
+test: setup lint browser  ## set up, lint, start the stack if needed, run every test but the long fault scenarios
+	$(BIN)/pytest -m "not faults"
+
+test-faults: setup  ## the long fault scenarios (kill -9, outages, a broker lost); writes RELIABILITY.md
+	$(BIN)/pytest -m faults tests/integration/faults
 
 setup: $(STAMP) $(BUNDLE)
 

@@ -32,6 +32,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict
 
 from infra.topics import TopicLayout, TopicSpec
+from ketenlink.kafka_clients import faust_broker
 from ketenlink.settings import Settings
 from schemas.signal import Signal
 from streams import fetch_wait, gap_guard
@@ -75,7 +76,7 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.faust_app_id,
-        broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        broker=faust_broker(settings.kafka),
         store=f"{settings.worker_store}://",
         datadir=str(datadir / settings.faust_app_id),
         topic_replication_factor=1,

@@ -21,6 +21,7 @@ import structlog
 from faust.worker import Worker
 
 from infra.topics import TopicLayout, load_layout
+from ketenlink.kafka_clients import faust_broker
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
 from streams import fetch_wait
@@ -41,7 +42,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         app_id,
-        broker=f"kafka://{settings.kafka.bootstrap_servers}",
+        broker=faust_broker(settings.kafka),
         store="memory://",
         datadir=str(datadir / app_id),
         topic_replication_factor=1,

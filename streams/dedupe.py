@@ -11,12 +11,16 @@ Pure apart from the ``store`` (a faust table in the worker, a dict in tests). Ru
   another reference. Suppressed and counted.
 - **replay**: the very same inbound record (topic, partition, offset) again — the worker crashed
   after processing it and before committing the offset. The stored verdict is returned, so the
-  outcome is the one of the first time.
+  outcome is the one of the first time. A crash can also land only part of a record's writes in
+  the changelog (each key is its own changelog record): when ``s:`` was lost but ``k:`` shows
+  that this very record brought its content (``origin``), it is a replay too, never a resend of
+  itself — the record would otherwise be suppressed and lost.
 
 The same facts from *different* partners are never duplicates: they stay separate signals and
 count as corroboration (``streams/pipeline.py``).
 
-Store keys: ``k:<partner>/<ref>`` (fingerprints seen, latest revision), ``f:<partner>/<fingerprint>``
+Store keys: ``k:<partner>/<ref>`` (fingerprints seen, latest revision, the inbound record that
+brought each fingerprint: ``origin``), ``f:<partner>/<fingerprint>``
 (the reference that first had this content), ``s:<topic>/<partition>/<offset>`` (the verdict,
 compact: ``[verdict, revision, duplicate_of]``).
 """
@@ -79,16 +83,32 @@ def deduplicate(store: MutableMapping[str, Any], signal: Signal, source: str) ->
     history = store.get(f"k:{key}")
     first_with_content = store.get(f"f:{signal.partner}/{fp}")
     if history is not None and fp in history["fingerprints"]:
+        if history.get("origin", {}).get(fp) == source:  # our own write, its verdict lost
+            return _replayed_first(store, signal, history, fp, source)
         result = Deduplicated(Verdict.RESEND, signal_id, history["revision"], fp, key)
     elif first_with_content is not None and first_with_content != key:
         result = Deduplicated(Verdict.RESEND, signal_id, 0, fp, first_with_content)
     else:
         revision = 1 if history is None else history["revision"] + 1
         fingerprints = [fp] if history is None else [*history["fingerprints"], fp]
-        store[f"k:{key}"] = {"revision": revision, "fingerprints": fingerprints}
+        origin = {} if history is None else history.get("origin", {})
+        store[f"k:{key}"] = {"revision": revision, "fingerprints": fingerprints,
+                             "origin": {**origin, fp: source}}
         if first_with_content is None:
             store[f"f:{signal.partner}/{fp}"] = key
         result = Deduplicated(Verdict.NEW if revision == 1 else Verdict.REVISION, signal_id,
                               revision, fp)
     store[f"s:{source}"] = [result.verdict.value, result.revision, result.duplicate_of]
     return result
+
+
+def _replayed_first(store: MutableMapping[str, Any], signal: Signal, history: dict[str, Any],
+                    fp: str, source: str) -> Deduplicated:
+    """The record that first brought ``fp`` under ``key``, again: its first verdict, and the
+    writes a crash may have cut off completed."""
+    revision = history["fingerprints"].index(fp) + 1
+    verdict = Verdict.NEW if revision == 1 else Verdict.REVISION
+    if store.get(f"f:{signal.partner}/{fp}") is None:
+        store[f"f:{signal.partner}/{fp}"] = f"{signal.partner}/{signal.partner_ref}"
+    store[f"s:{source}"] = [verdict.value, revision, None]
+    return Deduplicated(verdict, str(signal.signal_id), revision, fp, replayed=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from schemas.signal import Signal
 from streams.dedupe import Verdict, deduplicate, fingerprint
 from tests.unit.schemas.signals import valid_doc
@@ -52,6 +54,26 @@ def test_a_replayed_record_gets_its_first_verdict_and_changes_nothing() -> None:
     replay = deduplicate(store, _signal(), "in/0/1")
     assert replay.replayed and (replay.verdict, replay.revision) == (first.verdict, first.revision)
     assert store == snapshot
+
+
+@pytest.mark.parametrize("lost", [("s:in/0/2",), ("s:in/0/2", "f:riec/{fp}")])
+def test_a_replay_whose_verdict_a_crash_cut_off_is_not_a_resend_of_itself(
+        lost: tuple[str, ...]) -> None:
+    """kill -9 can land ``k:`` in the changelog without ``s:`` (one changelog record per key):
+    the record is processed again and must get its first verdict, not be suppressed."""
+    store: dict[str, Any] = {}
+    deduplicate(store, _signal(), "in/0/1")
+    revised = _signal(severity="critical")
+    first = deduplicate(store, revised, "in/0/2")
+    complete = dict(store)
+    for key in lost:
+        del store[key.format(fp=first.fingerprint)]
+    replay = deduplicate(store, revised, "in/0/2")
+    assert (replay.verdict, replay.revision, replay.suppressed) == (Verdict.REVISION, 2, False)
+    assert replay.replayed
+    assert store == complete
+    resend = deduplicate(store, revised, "in/0/3")
+    assert resend.suppressed and resend.verdict is Verdict.RESEND
 
 
 def test_store_values_are_plain_json() -> None:

@@ -1,0 +1,405 @@
+"""The whole platform as child processes, a partner load through the HTTP gateway, and the
+ground truth to hold the outcome against.
+
+``PipelineWorld`` runs ``ketenlink worker``, ``sink``, ``router`` and ``gateway`` (each a real
+process, killable with SIGKILL and restartable) on the test's own topics (prefix ``<uid>.``),
+its own faust app id and consumer groups, every subscriber subscribed to everything.
+``GatewayLoad`` posts generated signals of every inbound partner to the gateway at a steady
+rate, per partner in order, in batches; a batch that gets no 202 (connection refused, 503, a
+timeout) is sent again until it does, as a partner would. ``read_back`` reads back what arrived:
+``Signal`` nodes in Neo4j, ``signals.resolved`` and every delivery topic, and compares them
+with what in-process dedupe predicts from the acknowledged signals.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from kafka import KafkaConsumer, TopicPartition
+from neo4j import Driver
+
+from infra.offsets import wait_committed
+from infra.topics import TopicLayout, apply_topics, load_layout
+from ketenlink.services import ServiceProcess
+from ketenlink.settings import Settings
+from policy.live import LiveRegistry
+from policy.registry import Registry
+from producers.gateway.server import create_token
+from schemas.signal import Signal, signal_id_for
+from streams.app import changelog_topics
+from streams.dedupe import deduplicate
+from streams.route import route
+from streams.route_bench import _check, _signals, _subscribe_everyone, _warm_up
+
+SERVICES = ("worker", "sink", "router", "gateway")
+BATCH = 10
+Key = tuple[str, int]
+"""(signal id, revision)."""
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def generated(settings: Settings, folder: Path, count: int, seed: int, tag: str) -> list[Signal]:
+    """``count`` generated signals of every inbound partner, references made the test's own."""
+    made = _signals(settings, folder, int(count / 0.6) + 100, seed)[:count]
+    assert len(made) == count, f"the generator gave {len(made)} signals, {count} wanted"
+    return [s.model_copy(update={"partner_ref": ref, "signal_id": signal_id_for(s.partner, ref)})
+            for s in made for ref in [f"{s.partner_ref}-{tag}"]]
+
+
+class PipelineWorld:
+    """Worker, sink, router and gateway on the test's topics; ``kill``/``restart`` any of them."""
+
+    def __init__(self, settings: Settings, admin: Any, uid: str, folder: Path) -> None:
+        self.settings, self.uid, self.folder = settings, uid, folder
+        self.layout: TopicLayout = load_layout(prefix=f"{uid}.")
+        apply_topics(admin, [*self.layout.topics, *changelog_topics(uid)])
+        self.gateway_port = free_port(settings.gateway.host)
+        self.env = {"KETENLINK_TOPIC_PREFIX": f"{uid}.", "KETENLINK_FAUST_APP_ID": uid,
+                    "KETENLINK_VAR_DIR": str(folder / "var"), "KETENLINK_LOG_LEVEL": "info",
+                    "KETENLINK_LOG_FORMAT": "json",
+                    "KETENLINK_GATEWAY__PORT": str(self.gateway_port),
+                    "KETENLINK_GATEWAY__TOKENS_FILE": str(folder / "tokens.json"),
+                    "KETENLINK_GATEWAY__RATE_LIMIT_PER_MINUTE": "600000"}
+        local = settings.model_copy(update={"gateway": settings.gateway.model_copy(
+            update={"tokens_file": folder / "tokens.json"})})
+        self.tokens = {p: create_token(local, p) for p in self.layout.partners}
+        _subscribe_everyone(settings, self.layout)
+        with LiveRegistry.open(settings, self.layout) as live:
+            self.registry: Registry = live.current()
+        self.services: dict[str, ServiceProcess] = {}
+        self.restarts: dict[str, int] = defaultdict(int)
+        self._stack = ExitStack()
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.settings.gateway.host}:{self.gateway_port}"
+
+    def __enter__(self) -> PipelineWorld:
+        for name in SERVICES:
+            self._start(name)
+        self._wait_gateway()
+        _warm_up(self.settings, self.layout, list(self.services.values()), self.folder)
+        assert wait_committed(self.settings.kafka.bootstrap_servers, f"{self.uid}-graph-sink",
+                              [self.layout.name("signals.resolved")], 120.0, self.check), \
+            "the sink did not commit the warm-up signal"
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+    def _start(self, name: str) -> None:
+        service = ServiceProcess(name, self.folder / f"{name}.log", env=self.env)
+        self.services[name] = service
+        self._stack.enter_context(service)
+
+    def _wait_gateway(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.gateway_url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            self.check()
+            assert time.monotonic() < deadline, f"the gateway did not answer in {timeout:.0f} s"
+            time.sleep(0.3)
+
+    def kill(self, name: str) -> int | None:
+        """SIGKILL the service, as a crash would; its exit code."""
+        return self.services[name].kill()
+
+    def restart(self, name: str) -> None:
+        """Start the service again (after ``kill``), appending to its log."""
+        self.restarts[name] += 1
+        self._start(name)
+        if name == "gateway":
+            self._wait_gateway()
+
+    def check(self) -> None:
+        """Raise with the log's tail if a service exited that was not killed on purpose."""
+        _check(list(self.services.values()), self.folder)
+
+    def log_of(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+
+@dataclass
+class LoadReport:
+    offered: list[Signal] = field(default_factory=list)
+    acknowledged: list[Signal] = field(default_factory=list)
+    posts: int = 0
+    retried_posts: int = 0
+    refusals: list[str] = field(default_factory=list)
+    """Answers that are neither 202 nor a reason to retry (a test failure)."""
+
+
+class GatewayLoad:
+    """Posts ``signals`` to the gateway at ``rate`` signals/s from a thread; ``progress`` is the
+    fraction of signals acknowledged so far."""
+
+    RETRY = (429, 500, 502, 503, 504)
+
+    def __init__(self, world: PipelineWorld, signals: list[Signal], rate: float) -> None:
+        self.world, self.rate = world, rate
+        self.report = LoadReport(offered=list(signals))
+        self.batches = _interleaved_batches(signals)
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="gateway-load")
+        self._error: list[BaseException] = []
+        self._stop = threading.Event()
+
+    @property
+    def progress(self) -> float:
+        with self._lock:
+            return len(self.report.acknowledged) / max(len(self.report.offered), 1)
+
+    def start(self) -> GatewayLoad:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float) -> LoadReport:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._stop.set()
+            raise AssertionError(f"the load did not finish in {timeout:.0f} s")
+        if self._error:
+            raise self._error[0]
+        return self.report
+
+    def wait_for(self, fraction: float, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.progress < fraction:
+            assert time.monotonic() < deadline, f"the load reached only {self.progress:.0%}"
+            assert not self._error, repr(self._error)
+            time.sleep(0.05)
+
+    def _run(self) -> None:
+        try:
+            with httpx.Client(base_url=self.world.gateway_url, timeout=30) as client:
+                started = time.monotonic()
+                sent = 0
+                for partner, batch in self.batches:
+                    if self._stop.is_set():
+                        return
+                    pause = started + sent / self.rate - time.monotonic()
+                    if pause > 0:
+                        time.sleep(pause)
+                    self._post(client, partner, batch)
+                    sent += len(batch)
+        except BaseException as exc:  # handed to the test by join()
+            self._error.append(exc)
+
+    def _post(self, client: httpx.Client, partner: str, batch: list[Signal]) -> None:
+        body = {"signals": [json.loads(s.model_dump_json(exclude={"signal_id"})) for s in batch]}
+        headers = {"Authorization": f"Bearer {self.world.tokens[partner]}"}
+        first = True
+        while not self._stop.is_set():
+            self.report.posts += 1
+            if not first:
+                self.report.retried_posts += 1
+            first = False
+            try:
+                response = client.post("/v1/signals", json=body, headers=headers)
+            except httpx.HTTPError:
+                time.sleep(0.5)
+                continue
+            if response.status_code == 202:
+                ids = [a["signal_id"] for a in response.json()["accepted"]]
+                assert ids == [s.signal_id for s in batch], "acknowledged other signals"
+                with self._lock:
+                    self.report.acknowledged.extend(batch)
+                return
+            if response.status_code in self.RETRY:
+                time.sleep(float(response.headers.get("Retry-After", "0.5")))
+                continue
+            self.report.refusals.append(f"{response.status_code} {response.text[:300]}")
+            return
+
+
+def _interleaved_batches(signals: list[Signal]) -> list[tuple[str, list[Signal]]]:
+    """Batches of one partner each, every partner's signals in their order, partners taking
+    turns."""
+    per_partner: dict[str, list[Signal]] = defaultdict(list)
+    for signal in signals:
+        per_partner[signal.partner].append(signal)
+    queues = {p: [s[i:i + BATCH] for i in range(0, len(s), BATCH)]
+              for p, s in per_partner.items()}
+    out: list[tuple[str, list[Signal]]] = []
+    for i in range(max(len(q) for q in queues.values())):
+        out.extend((p, q[i]) for p, q in queues.items() if i < len(q))
+    return out
+
+
+@dataclass
+class Arrival:
+    """What arrived, against what the acknowledged signals make certain."""
+
+    expected_keys: set[Key]
+    resolved: dict[Key, int]
+    """(signal id, revision) → copies on ``signals.resolved`` (replays included)."""
+    in_graph: set[str]
+    expected_deliveries: dict[str, set[Key]]
+    delivered: dict[str, dict[Key, int]]
+    """recipient → (signal id, revision) → copies (a copy after the first is a retry: the same
+    ``delivery_id``)."""
+    acknowledged_ids: set[str]
+    differing: set[Key] = field(default_factory=set)
+    """Keys whose copies on ``signals.resolved`` name different entities (a replay that resolved
+    otherwise than the first time)."""
+    normalised: dict[str, int] = field(default_factory=dict)
+    """signal id → records on ``signals.normalised`` (to tell where a missing one stopped)."""
+
+    @property
+    def arrived_ids(self) -> set[str]:
+        """Acknowledged signals in Neo4j and delivered wherever routing sends them."""
+        undelivered = {key[0] for recipient, keys in self.expected_deliveries.items()
+                       for key in keys if key not in self.delivered.get(recipient, {})}
+        return (self.acknowledged_ids & self.in_graph) - undelivered
+
+    def delivered_of(self, acknowledged: list[Signal]) -> int:
+        """How many of the acknowledged signals (resends and revisions each count) arrived."""
+        arrived = self.arrived_ids
+        return sum(str(s.signal_id) in arrived for s in acknowledged)
+
+    @property
+    def lost_ids(self) -> set[str]:
+        return self.acknowledged_ids - self.arrived_ids
+
+    @property
+    def retried_deliveries(self) -> int:
+        return sum(n - 1 for keys in self.delivered.values() for n in keys.values())
+
+    @property
+    def delivered_count(self) -> int:
+        return sum(len(keys) for keys in self.delivered.values())
+
+    def problems(self) -> list[str]:
+        """Every way the outcome differs from the ground truth; empty when exactly once."""
+        out = []
+        if missing := self.expected_keys - set(self.resolved):
+            out.append(f"{len(missing)} acknowledged revisions never resolved, e.g. "
+                       f"{sorted(missing)[:3]} (copies on signals.normalised: "
+                       f"{[self.normalised.get(k[0], 0) for k in sorted(missing)[:3]]})")
+        if self.differing:
+            out.append(f"{len(self.differing)} revisions resolved twice with different entities, "
+                       f"e.g. {sorted(self.differing)[:3]}")
+        if extra := set(self.resolved) - self.expected_keys:
+            out.append(f"{len(extra)} resolved revisions no acknowledged signal makes, e.g. "
+                       f"{sorted(extra)[:3]}")
+        if missing_nodes := self.acknowledged_ids - self.in_graph:
+            out.append(f"{len(missing_nodes)} acknowledged signals not in Neo4j")
+        for recipient, keys in sorted(self.expected_deliveries.items()):
+            got = set(self.delivered.get(recipient, {}))
+            if keys - got:
+                out.append(f"{recipient}: {len(keys - got)} deliveries missing")
+            if got - keys:
+                out.append(f"{recipient}: {len(got - keys)} deliveries it can tell apart from "
+                           f"a retry (another revision), e.g. {sorted(got - keys)[:3]}")
+        return out
+
+
+def predicted_keys(acknowledged: list[Signal]) -> set[Key]:
+    """The (signal id, revision) the resolve stage emits for these signals, by in-process dedupe
+    in each partner's order."""
+    store: dict[str, Any] = {}
+    keys = set()
+    for i, signal in enumerate(acknowledged):
+        decision = deduplicate(store, signal, f"load/{i}")
+        if not decision.suppressed:
+            keys.add((str(decision.signal_id), decision.revision))
+    return keys
+
+
+def read_back(world: PipelineWorld, driver: Driver, report: LoadReport, timeout: float
+              ) -> Arrival:
+    """Wait until everything acknowledged arrived (or ``timeout``), then return what did."""
+    acknowledged_ids = {str(s.signal_id) for s in report.acknowledged}
+    expected = predicted_keys(report.acknowledged)
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = _observe(world, driver, acknowledged_ids, expected)
+        if not outcome.problems() or time.monotonic() > deadline:
+            return outcome
+        world.check()
+        time.sleep(3)
+
+
+def _observe(world: PipelineWorld, driver: Driver, acknowledged_ids: set[str],
+             expected: set[Key]) -> Arrival:
+    layout = world.layout
+    resolved_docs = _read_all(world.settings, [layout.name("signals.resolved")])
+    mine = [d for d in resolved_docs if d["signal_id"] in acknowledged_ids]
+    resolved: dict[Key, int] = defaultdict(int)
+    first: dict[Key, dict[str, Any]] = {}
+    differing: set[Key] = set()
+    for doc in mine:
+        key = (doc["signal_id"], int(doc["revision"]))
+        resolved[key] += 1
+        if _entities(first.setdefault(key, doc)) != _entities(doc):
+            differing.add(key)
+    normalised: dict[str, int] = defaultdict(int)
+    for doc in _read_all(world.settings, [layout.name("signals.normalised")]):
+        normalised[str(doc["signal"]["signal_id"])] += 1
+    now = datetime.now(UTC)
+    expected_deliveries: dict[str, set[Key]] = defaultdict(set)
+    for key, doc in first.items():
+        if key in expected:
+            for delivery in route(doc, world.registry, layout.recipients, now):
+                expected_deliveries[delivery.recipient].add(key)
+    delivered: dict[str, dict[Key, int]] = {}
+    for recipient in layout.recipients:
+        counts: dict[Key, int] = defaultdict(int)
+        for doc in _read_all(world.settings, [layout.delivery(recipient)]):
+            if doc["signal_id"] in acknowledged_ids:
+                counts[(doc["signal_id"], int(doc["revision"]))] += 1
+        delivered[recipient] = dict(counts)
+    records, _, _ = driver.execute_query(
+        "UNWIND $ids AS id MATCH (s:Signal {signal_id: id}) RETURN s.signal_id AS id",
+        ids=sorted(acknowledged_ids), database_=world.settings.neo4j.database)
+    return Arrival(expected, dict(resolved), {r["id"] for r in records},
+                   dict(expected_deliveries), delivered, acknowledged_ids, differing,
+                   dict(normalised))
+
+
+def _entities(doc: dict[str, Any]) -> list[str]:
+    return [e["entity_id"] for e in doc["entities"]]
+
+
+def _read_all(settings: Settings, topics: list[str]) -> Iterator[dict[str, Any]]:
+    """Every record of ``topics`` up to their end offsets now, decoded."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None,
+                             enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(t, p) for t in topics
+                 for p in consumer.partitions_for_topic(t) or ()]
+        consumer.assign(parts)
+        consumer.seek_to_beginning(*parts)
+        end = consumer.end_offsets(parts)
+        deadline = time.monotonic() + 60
+        while any(consumer.position(tp) < end[tp] for tp in parts):
+            assert time.monotonic() < deadline, f"could not read {topics} to the end"
+            for batch in consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    yield json.loads(record.value)
+    finally:
+        consumer.close()
+
+
+Fault = Callable[[PipelineWorld], str]
+"""Injects a fault into a running world; returns what it did, for the report."""

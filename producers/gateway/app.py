@@ -7,7 +7,8 @@ Checks, in order (the first that fails answers):
 =====  =======================================================================================
 401    no ``Authorization: Bearer`` token, or an unknown, wrong or revoked one
 403    the token's partner has no inbound topic in the topic spec (unknown partner)
-415    the body is not ``application/json``
+415    the body is not ``application/json`` (or ``application/*+json``) in UTF-8, or it
+       has a ``Content-Encoding`` (compressed bodies are not accepted)
 413    the body is larger than ``settings.gateway.max_body_bytes`` (header or bytes received)
 422    not JSON, not one signal or ``{"signals": [...]}``, or more than ``max_batch`` signals
 403    a signal's ``partner`` is not the token's partner: a partner publishes only as itself
@@ -215,7 +216,11 @@ async def _handle(state: GatewayState, request: Request) -> Response:
 
     # 415 / 413 / 422: a bounded JSON body of the right shape.
     if not _is_json(request.headers.get("content-type")):
-        return problem(415, "send the body as application/json")
+        return problem(415, "send the body as application/json, encoded as UTF-8")
+    coding = request.headers.get("content-encoding", "identity").strip().lower()
+    if coding != "identity":
+        return problem(415, "compressed bodies (Content-Encoding) are not accepted; send the "
+                            "body uncompressed", {"Accept-Encoding": "identity"})
     limit = state.settings.gateway.max_body_bytes
     try:
         raw = await read_body(request.stream(), request.headers.get("content-length"), limit)
@@ -233,8 +238,8 @@ async def _handle(state: GatewayState, request: Request) -> Response:
     others = sorted(i for i, claim in claimed_partners(body).items()
                     if isinstance(claim, str) and claim != partner)
     if others:
-        where = f"signals {others}" if body.batch else "the signal"
-        return problem(403, f"{where} name another partner; this token publishes only as "
+        where = f"signals {others} name" if body.batch else "the signal names"
+        return problem(403, f"{where} another partner; this token publishes only as "
                             f"{partner!r}", reason="partner mismatch")
 
     # 429: signals per minute, per partner.
@@ -290,9 +295,16 @@ def _bearer(header: str | None) -> str | None:
 
 
 def _is_json(content_type: str | None) -> bool:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/")
-                                           and media.endswith("+json"))
+    """``application/json`` or ``application/*+json``; a charset, if given, must be UTF-8 (the
+    only encoding of JSON, RFC 8259): a body declared as another is refused, not guessed at."""
+    media, *params = (content_type or "").lower().split(";")
+    media = media.strip()
+    if media != "application/json" and not (media.startswith("application/")
+                                            and media.endswith("+json")):
+        return False
+    charsets = [value.strip().strip('"') for name, _, value in
+                (param.partition("=") for param in params) if name.strip() == "charset"]
+    return all(charset == "utf-8" for charset in charsets)
 
 
 def _document_request_body(schema: dict[str, Any], max_batch: int) -> None:

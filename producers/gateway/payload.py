@@ -13,6 +13,7 @@ Clear identifiers a partner may send and what they become before validation:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -85,12 +86,40 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+MAX_DEPTH = 32
+"""Nesting a body may have; a batch of signals needs at most 8 levels."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Duplicated(dict[str, Any]):
+    """A JSON object that named a key twice: ``json.loads`` keeps the last value silently."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``' object hook: a dict, marked when a key came twice."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _Duplicated(obj)
+    seen: set[str] = set()
+    marked.duplicates = []
+    for key, _ in pairs:
+        if key in seen:
+            marked.duplicates.append(key)
+        seen.add(key)
+    return marked
+
+
 def parse_body(raw: bytes, max_batch: int) -> Body:
-    """One signal object, or ``{"signals": [...]}`` with 1 to ``max_batch`` of them."""
-    try:
-        doc = json.loads(raw, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError too
-        raise _shape_error(("body",), f"invalid JSON: {exc}", "json_invalid") from None
+    """One signal object, or ``{"signals": [...]}`` with 1 to ``max_batch`` of them.
+
+    The body must be UTF-8 JSON (RFC 8259) without a byte order mark, nest at most
+    ``MAX_DEPTH`` levels, name no key twice in an object and hold no lone surrogate escape:
+    each is refused with its place, not guessed at.
+    """
+    doc = _strict_json(raw)
     if not isinstance(doc, dict):
         raise _shape_error(("body",), 'expected a JSON object: one signal or {"signals": [...]}',
                            "model_type")
@@ -107,6 +136,66 @@ def parse_body(raw: bytes, max_batch: int) -> Body:
         raise _shape_error(("signals",), f"a batch holds 1 to {max_batch} signals, "
                            f"not {len(signals)}", "too_long" if signals else "too_short")
     return Body(items=signals, batch=True)
+
+
+def _strict_json(raw: bytes) -> Any:
+    """The parsed body, or ``PayloadError`` saying what makes it not strict UTF-8 JSON."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _shape_error(("body",), f"the body is not UTF-8: {exc.reason} at byte "
+                           f"{exc.start}; send JSON encoded as UTF-8", "json_invalid") from None
+    if "\x00" in text:
+        raise _shape_error(("body",), f"the body holds a NUL byte at {text.index(chr(0))} "
+                           "(UTF-16 or UTF-32?); send JSON encoded as UTF-8", "json_invalid")
+    if text.startswith("\ufeff"):
+        raise _shape_error(("body",), "the body starts with a byte order mark; send UTF-8 "
+                           "without one", "json_invalid")
+    try:
+        doc = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_object)
+    except RecursionError:
+        raise _shape_error(("body",), f"the JSON nests deeper than {MAX_DEPTH} levels",
+                           "json_invalid") from None
+    except ValueError as exc:  # JSONDecodeError, NaN, integers of over 4300 digits
+        why = str(exc).split("; use sys.", 1)[0]
+        raise _shape_error(("body",), f"invalid JSON: {why}", "json_invalid") from None
+    _check_tree(doc)
+    return doc
+
+
+def _check_tree(doc: Any) -> None:
+    """Refuse nesting beyond ``MAX_DEPTH``, duplicate keys and lone surrogates, at their place."""
+    stack: list[tuple[Any, Loc]] = [(doc, ())]
+    while stack:
+        value, loc = stack.pop()
+        if len(loc) > MAX_DEPTH:
+            raise _tree_error(loc, f"the JSON nests deeper than {MAX_DEPTH} levels",
+                              "json_invalid")
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                raise _tree_error(loc, "holds a lone surrogate (an unpaired \\ud800-\\udfff "
+                                  "escape); text must be valid Unicode", "string_unicode")
+        elif isinstance(value, dict):
+            if isinstance(value, _Duplicated):
+                raise _tree_error((*loc, _printable(value.duplicates[0])), "this key appears "
+                                  "twice in its object; send each key once", "duplicate_key")
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise _tree_error((*loc, _printable(key)), "this key holds a lone "
+                                      "surrogate; text must be valid Unicode", "string_unicode")
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, i)) for i, item in enumerate(value))
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _tree_error(loc: Loc, msg: str, kind: str) -> PayloadError:
+    index = loc[1] if len(loc) > 1 and loc[0] == "signals" and isinstance(loc[1], int) else None
+    return PayloadError("the request body is not strict JSON; nothing was published",
+                        [FieldIssue(index, loc or ("body",), msg, kind).as_dict()])
 
 
 def _shape_error(loc: Loc, msg: str, kind: str) -> PayloadError:

@@ -147,6 +147,8 @@ class LoadReport:
     retried_posts: int = 0
     refusals: list[str] = field(default_factory=list)
     """Answers that are neither 202 nor a reason to retry (a test failure)."""
+    placed: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    """signal id → (topic, partition, offset) of each acknowledged copy, as the gateway said."""
 
 
 class GatewayLoad:
@@ -220,9 +222,13 @@ class GatewayLoad:
                 time.sleep(0.5)
                 continue
             if response.status_code == 202:
-                ids = [a["signal_id"] for a in response.json()["accepted"]]
-                assert ids == [s.signal_id for s in batch], "acknowledged other signals"
+                accepted = response.json()["accepted"]
+                assert [a["signal_id"] for a in accepted] == [s.signal_id for s in batch], \
+                    "acknowledged other signals"
                 with self._lock:
+                    for a in accepted:
+                        self.report.placed.setdefault(a["signal_id"], []).append(
+                            (a["topic"], a["partition"], a["offset"]))
                     self.report.acknowledged.extend(batch)
                 return
             if response.status_code in self.RETRY:
@@ -260,10 +266,11 @@ class Arrival:
     ``delivery_id``)."""
     acknowledged_ids: set[str]
     differing: set[Key] = field(default_factory=set)
-    """Keys whose copies on ``signals.resolved`` name different entities (a replay that resolved
-    otherwise than the first time)."""
+    """Keys whose copies on ``signals.resolved`` name different entities, even after following
+    ``entities.merges`` (a replay names an entity's survivor if it was merged meanwhile)."""
     normalised: dict[str, int] = field(default_factory=dict)
     """signal id → records on ``signals.normalised`` (to tell where a missing one stopped)."""
+    placed: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
 
     @property
     def arrived_ids(self) -> set[str]:
@@ -295,7 +302,8 @@ class Arrival:
         if missing := self.expected_keys - set(self.resolved):
             out.append(f"{len(missing)} acknowledged revisions never resolved, e.g. "
                        f"{sorted(missing)[:3]} (copies on signals.normalised: "
-                       f"{[self.normalised.get(k[0], 0) for k in sorted(missing)[:3]]})")
+                       f"{[self.normalised.get(k[0], 0) for k in sorted(missing)[:3]]}; "
+                       f"inbound: {[self.placed.get(k[0]) for k in sorted(missing)[:3]]})")
         if self.differing:
             out.append(f"{len(self.differing)} revisions resolved twice with different entities, "
                        f"e.g. {sorted(self.differing)[:3]}")
@@ -335,6 +343,7 @@ def read_back(world: PipelineWorld, driver: Driver, report: LoadReport, timeout:
     while True:
         outcome = _observe(world, driver, acknowledged_ids, expected)
         if not outcome.problems() or time.monotonic() > deadline:
+            outcome.placed = report.placed
             return outcome
         world.check()
         time.sleep(3)
@@ -348,10 +357,11 @@ def _observe(world: PipelineWorld, driver: Driver, acknowledged_ids: set[str],
     resolved: dict[Key, int] = defaultdict(int)
     first: dict[Key, dict[str, Any]] = {}
     differing: set[Key] = set()
+    survivor = _survivors(_read_all(world.settings, [layout.name("entities.merges")]))
     for doc in mine:
         key = (doc["signal_id"], int(doc["revision"]))
         resolved[key] += 1
-        if _entities(first.setdefault(key, doc)) != _entities(doc):
+        if _entities(first.setdefault(key, doc), survivor) != _entities(doc, survivor):
             differing.add(key)
     normalised: dict[str, int] = defaultdict(int)
     for doc in _read_all(world.settings, [layout.name("signals.normalised")]):
@@ -377,8 +387,21 @@ def _observe(world: PipelineWorld, driver: Driver, acknowledged_ids: set[str],
                    dict(normalised))
 
 
-def _entities(doc: dict[str, Any]) -> list[str]:
-    return [e["entity_id"] for e in doc["entities"]]
+def _survivors(merges: Iterator[dict[str, Any]]) -> Callable[[str], str]:
+    """Entity id → the entity it was finally merged into (itself when never merged)."""
+    into = {m["merged"]: m["into"] for m in merges}
+
+    def survivor(entity: str) -> str:
+        seen = {entity}
+        while entity in into and into[entity] not in seen:
+            entity = into[entity]
+            seen.add(entity)
+        return entity
+    return survivor
+
+
+def _entities(doc: dict[str, Any], survivor: Callable[[str], str]) -> list[str]:
+    return [survivor(e["entity_id"]) for e in doc["entities"]]
 
 
 def _read_all(settings: Settings, topics: list[str]) -> Iterator[dict[str, Any]]:

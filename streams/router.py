@@ -6,6 +6,9 @@ record that is not a resolved record is parked on ``signals.rejected`` with the 
 other error stops the process before the record is acked (``streams.app.die``), so it is
 routed again after a restart (same ``delivery_id``: a retry, not a second delivery).
 
+faust's offset bookkeeping is guarded as in the worker (``streams.gap_guard``): a record faust
+dropped is read again, never committed past.
+
 Stateless: run as many routers as ``signals.resolved`` has partitions (6).
 """
 
@@ -24,7 +27,7 @@ from infra.topics import TopicLayout, load_layout
 from ketenlink.kafka_clients import faust_broker
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
-from streams import fetch_wait
+from streams import fetch_wait, gap_guard
 from streams.app import FETCH_MAX_WAIT_MS, die, dumps_json, raw_topic
 from streams.exceptions import RecordRejected
 from streams.intake import rejection
@@ -37,6 +40,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
                       ) -> faust.App:
     """A faust app with the ``route`` agent."""
     fetch_wait.install(FETCH_MAX_WAIT_MS)
+    gap_guard.install(compacted_topics=())  # signals.resolved is not compacted: never skip
     app_id = f"{settings.faust_app_id}-router"
     datadir = Path(settings.var_dir, "faust").resolve()
     datadir.mkdir(parents=True, exist_ok=True)

@@ -52,3 +52,21 @@ class UnknownMunicipalityError(GraphError):
     def __init__(self, code: str) -> None:
         self.code = code
         super().__init__(f"unknown municipality {code!r} (codes look like 'NL:rotterdam')")
+
+
+class ErasureInputError(GraphError):
+    """An erasure request that cannot be carried out as asked; ``parameter`` names what."""
+
+    def __init__(self, parameter: str, value: object, problem: str) -> None:
+        self.parameter, self.value, self.problem = parameter, value, problem
+        super().__init__(f"{parameter} {value!r}: {problem}" if value != "" else
+                         f"{parameter} {problem}")
+
+
+class ErasureRefusedError(GraphError):
+    """The person to erase is the subject of alerts: the reviewer decides about those first."""
+
+    def __init__(self, subject: str, alerts: tuple[str, ...]) -> None:
+        self.subject, self.alerts = subject, alerts
+        super().__init__(f"refused: {len(alerts)} alert(s) are about {subject} "
+                         f"({', '.join(alerts)}); the reviewer decides about them first")

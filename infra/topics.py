@@ -101,7 +101,9 @@ class TopicLayout:
 
 def load_layout(path: Path | None = None, prefix: str = "") -> TopicLayout:
     """Read and expand the topic spec; ``{partner}`` names expand once per inbound partner,
-    ``{recipient}`` names once per recipient partner."""
+    ``{recipient}`` names once per recipient partner. A ``{partner}`` topic with
+    ``retention_from_policy: true`` gets each partner's ``retention.ms`` from the retention
+    policy (``policy/retention.yaml``: the partner's ``inbound_days``)."""
     text = path.read_text() if path else \
         resources.files("infra").joinpath("topics.yaml").read_text()
     try:
@@ -109,9 +111,17 @@ def load_layout(path: Path | None = None, prefix: str = "") -> TopicLayout:
         topics: list[TopicSpec] = []
         for raw in spec.topics:
             entry = {**spec.defaults, **raw}
+            from_policy = entry.pop("retention_from_policy", False)
             name = entry["name"]
-            names = [name.format(partner=p) for p in spec.partners] if "{partner}" in name \
-                else [name.format(recipient=r) for r in spec.recipients] \
+            if "{partner}" in name:
+                overrides = _partner_overrides(name, from_policy, spec.partners)
+                topics.extend(TopicSpec.model_validate(
+                    {**entry, **overrides[p], "name": prefix + name.format(partner=p)})
+                    for p in spec.partners)
+                continue
+            if from_policy:
+                raise TopicSpecError(name, "retention_from_policy needs a {partner} topic")
+            names = [name.format(recipient=r) for r in spec.recipients] \
                 if "{recipient}" in name else [name]
             topics.extend(TopicSpec.model_validate({**entry, "name": prefix + n}) for n in names)
     except ValidationError as exc:
@@ -119,6 +129,21 @@ def load_layout(path: Path | None = None, prefix: str = "") -> TopicLayout:
     _no_duplicates(topics)
     return TopicLayout(partners=spec.partners, topics=tuple(topics), prefix=prefix,
                        recipients=spec.recipients)
+
+
+def _partner_overrides(name: str, from_policy: object, partners: Sequence[str]
+                       ) -> dict[str, dict[str, Any]]:
+    """Per partner, what its copy of the ``{partner}`` topic ``name`` takes from the retention
+    policy (nothing unless ``retention_from_policy`` is true)."""
+    if from_policy is False:
+        return {p: {} for p in partners}
+    if from_policy is not True:
+        raise TopicSpecError(name, f"retention_from_policy must be true or false, not "
+                             f"{from_policy!r}")
+    from policy.retention import load_retention  # policy builds on schemas: import when needed
+
+    policy = load_retention()
+    return {p: {"retention_ms": policy.inbound_retention_ms(p)} for p in partners}
 
 
 def _no_duplicates(topics: Iterable[TopicSpec]) -> None:

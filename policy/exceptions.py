@@ -31,3 +31,11 @@ class RoleRequiredError(PolicyError):
     def __init__(self, partner: str, role: str) -> None:
         self.partner, self.role = partner, role
         super().__init__(f"partner {partner!r} does not have the {role!r} role")
+
+
+class RetentionPolicyError(PolicyError):
+    """The retention policy file is malformed; ``where`` names the file, ``problem`` what."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where, self.problem = where, problem
+        super().__init__(f"{where}: {problem}")

@@ -1,0 +1,224 @@
+"""``ketenlink erase``: remove a pseudonymised person from the graph on request, audited.
+
+The graph holds no pseudonyms (``schemas.graph_model.entity_properties`` leaves identifiers
+out), so the person's entity ids are found where the pseudonym is: the records of
+``signals.resolved`` whose subjects carry it (``entities_with_identifier``: a scan of the topic,
+the raw bytes searched before any JSON is parsed). A BSN is turned into its keyed pseudonym by
+the caller (``producers.pseudonym``) and never passed here. Then, in one transaction:
+
+- the person is every node of the merge cluster of each id found (the survivor at the end of
+  ``MERGED_INTO`` and every node redirected into it): all of them go with their edges — their
+  mentions (which carry what each signal said about them), relation edges, redirects;
+- a signal that mentioned nobody else goes too (with ``graph.purge.delete_signals``: its
+  provenance, review candidates); one that mentioned others stays without the person's mention
+  (its other subjects are not the person's data); a signal that is an alert's evidence stays;
+- review candidates about the person go; entities only the deleted signals mentioned go;
+- the audit entry (actor, reason, the pseudonym — never a BSN —, the entity ids, the counts)
+  is written before the transaction commits: no erasure without its entry.
+
+Refused (``ErasureRefusedError``, audited ``refused``) when an alert is about the person: the
+dossier reviewed or released to the OM names them, and deciding about it is the reviewer's.
+``dry_run`` does all of it and rolls back (audited ``dry-run``).
+
+What this cannot reach, by design of the rest of the platform: the records on Kafka — the
+inbound topic (until its retention), ``signals.normalised`` (14 days), ``signals.resolved`` and
+``entities.merges`` (kept forever: a replay into an empty graph brings the person back), the
+delivery topics partners read (30 days), the stream worker's tables and their changelogs
+(profile values and the strong key ``k:person:<pseudonym>``), ``alerts.om*`` — and the copies
+partners already received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+import structlog
+from kafka import KafkaConsumer, TopicPartition
+from neo4j import Driver
+
+from graph.exceptions import ErasureInputError, ErasureRefusedError
+from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
+from graph.upsert import MAX_REDIRECTS
+from schemas.graph_model import ENTITY_LABEL
+
+log = structlog.get_logger(__name__)
+
+ERASE_ACTION = "erasure.person"
+
+CLUSTER = f"""
+UNWIND $ids AS id
+MATCH (e:{ENTITY_LABEL} {{entity_id: id}})
+OPTIONAL MATCH (e)-[:MERGED_INTO*1..{MAX_REDIRECTS}]->(t:{ENTITY_LABEL})
+  WHERE NOT (t)-[:MERGED_INTO]->()
+WITH DISTINCT coalesce(t, e) AS root
+MATCH (x:{ENTITY_LABEL})-[:MERGED_INTO*0..{MAX_REDIRECTS}]->(root)
+WITH DISTINCT x
+RETURN x.entity_id AS entity_id, x:Person AS person,
+       [(a:Alert)-[:ABOUT]->(x) | a.alert_id] AS alerts
+"""
+"""Every node of the merge clusters of the given ids, whether it is a person, the alerts about it."""
+
+SIGNALS_OF = f"""
+UNWIND $ids AS id
+MATCH (x:{ENTITY_LABEL} {{entity_id: id}})<-[:MENTIONS]-(s:Signal)
+WITH DISTINCT s
+RETURN s.signal_id AS signal_id,
+       EXISTS {{ (s)-[:MENTIONS]->(o:{ENTITY_LABEL}) WHERE NOT o.entity_id IN $ids }} AS others,
+       EXISTS {{ (:Alert)-[:EVIDENCE]->(s) }} AS evidence
+"""
+"""The signals mentioning the person: whether they mention anyone else, whether evidence."""
+
+REMOVE_PERSON = f"""
+UNWIND $ids AS id
+MATCH (x:{ENTITY_LABEL} {{entity_id: id}})
+WITH x, COUNT {{ (x)<-[:MENTIONS]-() }} AS mentions,
+     COUNT {{ (x)-[r]-() WHERE r.signal_ids IS NOT NULL }} AS relations,
+     [(x)-[r]-(o:{ENTITY_LABEL}) WHERE r.signal_ids IS NOT NULL | o.entity_id] AS neighbours
+DETACH DELETE x
+RETURN count(x) AS nodes, sum(mentions) AS mentions, sum(relations) AS relations,
+       collect(neighbours) AS neighbours
+"""
+
+REMOVE_REVIEWS = """
+MATCH (rc:ReviewCandidate) WHERE rc.a IN $ids OR rc.b IN $ids
+DELETE rc
+RETURN count(rc) AS deleted
+"""
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure removed (or, dry, would remove)."""
+
+    subject: str
+    """The pseudonym, or ``entity:<ids>`` when erased by entity id."""
+    entity_ids: list[str] = field(default_factory=list)
+    """Every node of the person removed (merge clusters followed)."""
+    resolved_records: int = 0
+    """Records on ``signals.resolved`` carrying the pseudonym (they stay there)."""
+    mentions: int = 0
+    relations: int = 0
+    signals_deleted: int = 0
+    signals_kept: int = 0
+    """Signals that mention others too (or are evidence): kept without the person."""
+    entities: int = 0
+    """Other entities left without any mention, removed."""
+    review_candidates: int = 0
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def entities_with_identifier(bootstrap_servers: str, topic: str, value: str
+                             ) -> tuple[set[str], int]:
+    """The entity ids of every subject on ``topic`` (``signals.resolved``) that carries the
+    identifier ``value``, and how many records carry it. Reads the topic from its start to its
+    end at call time."""
+    needle = value.encode()
+    found: set[str] = set()
+    records = 0
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+                             group_id=None)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            raise ErasureInputError("topic", topic, "does not exist")
+        consumer.assign(partitions)
+        consumer.seek_to_beginning()
+        ends = consumer.end_offsets(partitions)
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for tp, batch in consumer.poll(timeout_ms=1000).items():
+                for record in batch:
+                    if record.offset >= ends[tp] or needle not in (record.value or b""):
+                        continue
+                    ids = _carrying(orjson.loads(record.value), value)
+                    records += bool(ids)
+                    found.update(ids)
+    finally:
+        consumer.close()
+    return found, records
+
+
+def _carrying(doc: Any, value: str) -> set[str]:
+    """Entity ids of the subjects of one resolved record with identifier ``value``."""
+    if not isinstance(doc, dict):
+        return set()
+    refs = {s.get("ref") for s in doc.get("signal", {}).get("subjects", ())
+            if any(i.get("value") == value for i in s.get("identifiers") or ())}
+    return {e["entity_id"] for e in doc.get("entities", ()) if e.get("ref") in refs}
+
+
+class Erasure:
+    """Removes a person from the graph; every request audited."""
+
+    def __init__(self, driver: Driver, database: str, audit: Auditor) -> None:
+        self._driver, self._database, self._audit = driver, database, audit
+
+    def erase(self, entity_ids: Iterable[str], subject: str, reason: str, actor: str,
+              dry_run: bool = False, resolved_records: int = 0) -> ErasureReport:
+        """Remove the persons ``entity_ids`` stand for (``subject``: the pseudonym they were
+        found by, for the audit)."""
+        ids = sorted(set(entity_ids))
+        report = ErasureReport(subject, resolved_records=resolved_records, dry_run=dry_run)
+        params: dict[str, Any] = {"reason": reason, "subject": subject, "dry_run": dry_run}
+        if not reason.strip() or not actor.strip():
+            self._audit.record(actor or "-", SYSTEM_PARTNER, ERASE_ACTION, params, 0, "invalid")
+            raise ErasureInputError("reason" if not reason.strip() else "actor", "",
+                                    "is required")
+        with self._driver.session(database=self._database) as session, \
+                session.begin_transaction() as tx:
+            try:
+                self._erase(tx, ids, report)
+            except ErasureRefusedError as exc:
+                self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION,
+                                   {**params, "alerts": list(exc.alerts)}, 0, "refused")
+                raise
+            except ErasureInputError:
+                self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION, params, 0, "invalid")
+                raise
+            outcome = "not-found" if not report.entity_ids else "dry-run" if dry_run else "ok"
+            self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION,
+                               {**params, **report.counts()}, len(report.entity_ids), outcome)
+            if dry_run or not report.entity_ids:
+                tx.rollback()
+            else:
+                try:
+                    tx.commit()
+                except Exception:
+                    self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION,
+                                       {**params, "entity_ids": report.entity_ids}, 0, "failed")
+                    raise
+        log.info("erasure.done", actor=actor, outcome=outcome, persons=len(report.entity_ids),
+                 signals_deleted=report.signals_deleted, signals_kept=report.signals_kept)
+        return report
+
+    def _erase(self, tx: Tx, ids: Sequence[str], report: ErasureReport) -> None:
+        cluster = list(tx.run(CLUSTER, ids=list(ids)))
+        if not cluster:
+            return  # nothing (left) in the graph: an erasure repeated, or never written
+        not_persons = [r["entity_id"] for r in cluster if not r["person"]]
+        if not_persons:
+            raise ErasureInputError("entity_id", not_persons[0], "is not a person")
+        alerts = sorted({a for r in cluster for a in r["alerts"]})
+        if alerts:
+            raise ErasureRefusedError(report.subject, tuple(alerts))
+        report.entity_ids = sorted(r["entity_id"] for r in cluster)
+        signals = list(tx.run(SIGNALS_OF, ids=report.entity_ids))
+        alone = [s["signal_id"] for s in signals if not s["others"] and not s["evidence"]]
+        report.signals_kept = len(signals) - len(alone)
+        reviews = tx.run(REMOVE_REVIEWS, ids=report.entity_ids).single(strict=True)
+        # the person's nodes with every edge (mentions, relations, redirects) first; then the
+        # signals that were only about them (their review candidates too); then whatever the
+        # person's relation edges alone connected, if nothing mentions it any more
+        removed = tx.run(REMOVE_PERSON, ids=report.entity_ids).single(strict=True)
+        neighbours = sorted({n for group in removed["neighbours"] for n in group})
+        swept = delete_signals(tx, alone, also_sweep=neighbours)
+        report.mentions = (removed["mentions"] or 0) + swept.mentions
+        report.relations = (removed["relations"] or 0) + swept.relations
+        report.signals_deleted = swept.signals
+        report.entities = swept.entities
+        report.review_candidates = reviews["deleted"] + swept.review_candidates

@@ -17,6 +17,7 @@ import structlog
 import typer
 
 from ketenlink.exceptions import KetenlinkError
+from ketenlink.kafka_clients import client_options
 
 if TYPE_CHECKING:
     from alerts.config import AlertRules
@@ -84,7 +85,7 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     consumer = KafkaConsumer(topics.resolved, topics.merges,
-                             bootstrap_servers=settings.kafka.bootstrap_servers,
+                             **client_options(settings.kafka),
                              group_id=f"{settings.faust_app_id}-alerts",
                              enable_auto_commit=False, auto_offset_reset="earliest")
     try:

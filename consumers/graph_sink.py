@@ -36,6 +36,8 @@ from neo4j.exceptions import DriverError, Neo4jError
 from consumers.paused_retry import retry_paused
 from graph.reviews import review_id
 from graph.upsert import GraphBatch, write_batch
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings
 from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address
 from streams.resolve.features import ID_PREFIX
@@ -60,9 +62,9 @@ class SinkTopics:
     rejected: str
 
 
-def open_consumer(bootstrap_servers: str, topics: SinkTopics, group_id: str) -> KafkaConsumer:
+def open_consumer(kafka: KafkaSettings | str, topics: SinkTopics, group_id: str) -> KafkaConsumer:
     """The sink's consumer: both input topics, manual commits, from the start when new."""
-    return KafkaConsumer(topics.resolved, topics.merges, bootstrap_servers=bootstrap_servers,
+    return KafkaConsumer(topics.resolved, topics.merges, **client_options(kafka),
                          group_id=group_id, enable_auto_commit=False,
                          auto_offset_reset="earliest")
 

@@ -52,6 +52,7 @@ from consumers.exceptions import MissingWebhookSecretError, WebhookSecretError
 from consumers.webhook_retry import Attempt, Outcome, RetryPolicy, Verdict, post_with_retries
 from consumers.webhook_secrets import SecretStore
 from infra.topics import TopicLayout
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings, WebhookSettings
 from policy.registry import Registry, Webhook
 from producers.exceptions import PublishError
@@ -184,7 +185,7 @@ class PartnerWorker:
 
     def _loop(self) -> None:
         consumer = KafkaConsumer(
-            bootstrap_servers=self._w.kafka.bootstrap_servers, group_id=self.group_id,
+            **client_options(self._w.kafka), group_id=self.group_id,
             client_id=f"ketenlink-deliver-{self.partner}", enable_auto_commit=False,
             auto_offset_reset="earliest")
         try:

@@ -43,6 +43,7 @@ from graph.bench_raw import plan_raw, write_raw
 from graph.driver import open_driver
 from graph.exceptions import GraphError
 from graph.schema import apply_schema
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 from producers.publisher import Publisher
 from schemas.graph_model import ENTITY_LABEL
@@ -216,7 +217,7 @@ def _settings_used(settings: Settings) -> dict[str, Any]:
 def _bench_topics(settings: Settings, topics: list[NewTopic]) -> Iterator[None]:
     """The benchmark's own topics for the duration of the run (deleted after, also on error)."""
     names = [t.name for t in topics]
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers,
+    admin = KafkaAdminClient(**client_options(settings.kafka),
                              client_id="ketenlink-graph-bench")
     try:
         admin.create_topics(topics)
@@ -327,7 +328,7 @@ def drain(settings: Settings, driver: Driver, topics: SinkTopics, group: str, ex
           timeout_s: float, already: int = 0) -> SinkRun:
     """Run the sink on ``topics`` in a thread until ``group`` has committed ``expected`` records
     of both input topics (``already`` of them before this call)."""
-    consumer = open_consumer(settings.kafka.bootstrap_servers, topics, group)
+    consumer = open_consumer(settings.kafka, topics, group)
     timed = _TimedConsumer(consumer)
     stop = threading.Event()
     failure: list[BaseException] = []
@@ -344,7 +345,7 @@ def drain(settings: Settings, driver: Driver, topics: SinkTopics, group: str, ex
             failure.append(exc)
             stop.set()
 
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=group,
+    probe = KafkaConsumer(**client_options(settings.kafka), group_id=group,
                           enable_auto_commit=False)
     thread = threading.Thread(target=sink, name="graph-bench-sink", daemon=True)
     start = time.perf_counter()

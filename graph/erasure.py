@@ -42,6 +42,8 @@ from neo4j import Driver
 from graph.exceptions import ErasureInputError, ErasureRefusedError
 from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
 from graph.upsert import MAX_REDIRECTS
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings
 from schemas.graph_model import ENTITY_LABEL
 
 log = structlog.get_logger(__name__)
@@ -113,7 +115,7 @@ class ErasureReport:
         return asdict(self)
 
 
-def entities_with_identifier(bootstrap_servers: str, topic: str, value: str
+def entities_with_identifier(kafka: KafkaSettings | str, topic: str, value: str
                              ) -> tuple[set[str], int]:
     """The entity ids of every subject on ``topic`` (``signals.resolved``) that carries the
     identifier ``value``, and how many records carry it. Reads the topic from its start to its
@@ -121,7 +123,7 @@ def entities_with_identifier(bootstrap_servers: str, topic: str, value: str
     needle = value.encode()
     found: set[str] = set()
     records = 0
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+    consumer = KafkaConsumer(**client_options(kafka), enable_auto_commit=False,
                              group_id=None)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

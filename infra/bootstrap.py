@@ -8,7 +8,9 @@ from kafka import KafkaAdminClient
 
 from graph.driver import open_driver
 from graph.schema import apply_schema
+from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
 from infra.topics import apply_topics, load_layout
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 
 
@@ -21,12 +23,16 @@ class BootstrapReport:
 
 
 def bootstrap(settings: Settings) -> BootstrapReport:
-    """Apply infra/topics.yaml and the graph constraints; both idempotent."""
+    """Apply infra/topics.yaml and the graph constraints, and under security=sasl the Kafka
+    users and ACLs (infra/kafka_security.py); all idempotent."""
     layout = load_layout(prefix=settings.topic_prefix)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers,
+    admin = KafkaAdminClient(**client_options(settings.kafka, ADMIN_USER),
                              client_id="ketenlink-bootstrap")
     try:
         topics = apply_topics(admin, layout.topics)
+        if settings.kafka.security == "sasl":
+            credentials = ensure_credentials(settings.kafka.credentials_file, users(layout))
+            apply_security(admin, layout, settings.faust_app_id, credentials)
     finally:
         admin.close()
     with open_driver(settings.neo4j) as driver:

@@ -1,4 +1,5 @@
-"""A single-node KRaft Apache Kafka broker (broker and controller in one JVM) for the local stack."""
+"""The local KRaft Apache Kafka nodes (broker and controller in one JVM each): one, or a cluster
+of ``KafkaSettings.brokers`` on loopback sharing one cluster id and a static controller quorum."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from infra.exceptions import PortInUseError, ServerStartError
+from infra.kafka_security import ADMIN_USER, scram_format_arguments, security_properties
 from infra.process import ManagedProcess, port_accepts, port_is_free, tail
 from infra.runtime import Runtime, ensure_runtime
 from infra.tools import JavaTools
-from ketenlink.settings import KafkaSettings
+from infra.topics import Replication
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import NODE_PORT_STEP, KafkaSettings
 
 log = structlog.get_logger(__name__)
 
@@ -26,33 +30,40 @@ MAIN_CLASS = "kafka.Kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
 
 
-def server_properties(settings: KafkaSettings, data_dir: Path) -> str:
-    """The broker's ``server.properties`` for one combined broker+controller node on loopback."""
+def server_properties(settings: KafkaSettings, data_dir: Path, node: int = 0) -> str:
+    """``server.properties`` of node ``node`` (0-based; node id ``node + 1``), a combined
+    broker+controller on loopback; every node of the cluster is a voter of the static quorum."""
     host = settings.host
+    port, controller_port = settings.node_port(node), settings.node_controller_port(node)
+    voters = ",".join(f"{i + 1}@{host}:{settings.node_controller_port(i)}"
+                      for i in range(settings.brokers))
+    replication = Replication.for_brokers(settings.brokers)
+    factor, min_isr = str(replication.factor), str(replication.min_insync_replicas)
     props = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{host}:{settings.controller_port}",
-        "listeners": f"PLAINTEXT://{host}:{settings.port},CONTROLLER://{host}:{settings.controller_port}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{settings.port}",
+        "node.id": str(node + 1),
+        "controller.quorum.voters": voters,
+        "listeners": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://{host}:{port}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
         "log.dirs": str(data_dir),
         "num.partitions": "3",
-        "default.replication.factor": "1",
-        "min.insync.replicas": "1",
-        "offsets.topic.replication.factor": "1",
+        "default.replication.factor": factor,
+        "min.insync.replicas": min_isr,
+        "offsets.topic.replication.factor": factor,
         "offsets.topic.num.partitions": "10",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "transaction.state.log.replication.factor": factor,
+        "transaction.state.log.min.isr": min_isr,
+        "share.coordinator.state.topic.replication.factor": factor,
+        "share.coordinator.state.topic.min.isr": min_isr,
         "group.initial.rebalance.delay.ms": "0",
         # Every topic comes from infra/topics.yaml or is declared by the faust app itself.
         "auto.create.topics.enable": "false",
         "log.retention.check.interval.ms": "60000",
     }
+    props.update(security_properties(settings, port, controller_port))
     return "".join(f"{key}={value}\n" for key, value in props.items())
 
 
@@ -62,27 +73,36 @@ def new_cluster_id() -> str:
 
 
 class KafkaServer:
-    """Fetches, formats, starts, checks and stops the local broker."""
+    """Fetches, formats, starts, checks and stops one local Kafka node.
 
-    name = "kafka"
+    A single node is ``kafka`` (``var/kafka``, ``run/kafka.pid``, ``log/kafka.log``); node i of a
+    cluster is ``kafka-<i>`` with a directory, pid file and log of its own, and every node is
+    formatted with the cluster id kept in ``var/kafka-cluster.id``.
+    """
 
-    def __init__(self, settings: KafkaSettings, java: JavaTools, var_dir: Path, cache_dir: Path):
+    def __init__(self, settings: KafkaSettings, java: JavaTools, var_dir: Path, cache_dir: Path,
+                 node: int = 0):
         self.settings = settings
         self.java = java
-        self.home = var_dir / "kafka"
+        self.node = node
+        self.node_id = node + 1
+        self.name = "kafka" if settings.brokers == 1 else f"kafka-{node}"
+        self.home = var_dir / self.name
         self.data_dir = self.home / "data"
         self.config_file = self.home / "server.properties"
+        self.cluster_id_file = var_dir / "kafka-cluster.id" if settings.brokers > 1 else None
         self.cache_dir = cache_dir
         self.process = ManagedProcess(
             name=self.name,
-            pid_file=var_dir / "run" / "kafka.pid",
-            log_file=var_dir / "log" / "kafka.log",
+            pid_file=var_dir / "run" / f"{self.name}.pid",
+            log_file=var_dir / "log" / f"{self.name}.log",
             marker=str(self.config_file.resolve()),
         )
 
     @property
     def address(self) -> str:
-        return self.settings.bootstrap_servers
+        """This node's client address."""
+        return f"{self.settings.host}:{self.settings.node_port(self.node)}"
 
     @property
     def version(self) -> str:
@@ -92,14 +112,20 @@ class KafkaServer:
         return ensure_runtime("kafka", self.settings.version, self.cache_dir)
 
     def start(self) -> int:
-        """Start the broker (formatting its storage on first use); the caller waits for readiness."""
-        for port, setting in ((self.settings.port, "KETENLINK_KAFKA__PORT"),
-                              (self.settings.controller_port, "KETENLINK_KAFKA__CONTROLLER_PORT")):
+        """Start the node (formatting its storage on first use); the caller waits for readiness."""
+        offset = f" (node {self.node} uses it + {self.node * NODE_PORT_STEP})" if self.node else ""
+        for port, setting in (
+                (self.settings.node_port(self.node), "KETENLINK_KAFKA__PORT" + offset),
+                (self.settings.node_controller_port(self.node),
+                 "KETENLINK_KAFKA__CONTROLLER_PORT" + offset)):
             if not port_is_free(self.settings.host, port):
                 raise PortInUseError(self.name, self.settings.host, port, setting)
         runtime = self.runtime()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.config_file.write_text(server_properties(self.settings, self.data_dir.resolve()))
+        self.config_file.touch(mode=0o600)  # under sasl it holds the admin's login
+        self.config_file.chmod(0o600)
+        self.config_file.write_text(server_properties(self.settings, self.data_dir.resolve(),
+                                                      self.node))
         log4j = self.home / "log4j2.xml"
         log4j.write_bytes(resources.files("infra").joinpath("log4j2.xml").read_bytes())
         jvm = [str(self.java.java), f"-Xms{self.settings.heap}", f"-Xmx{self.settings.heap}",
@@ -111,9 +137,10 @@ class KafkaServer:
                                   env=_java_env(), cwd=self.home)
 
     def _format(self, jvm: list[str]) -> None:
-        cluster_id = new_cluster_id()
+        cluster_id = self._cluster_id()
         result = subprocess.run(
-            [*jvm, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(self.config_file.resolve())],
+            [*jvm, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(self.config_file.resolve()),
+             *scram_format_arguments(self.settings)],
             capture_output=True, text=True, env=_java_env(), check=False,
         )
         if result.returncode != 0:
@@ -123,33 +150,53 @@ class KafkaServer:
                                    tail(out))
         log.info("kafka.formatted", cluster_id=cluster_id, data_dir=str(self.data_dir))
 
+    def _cluster_id(self) -> str:
+        """A new id for a single node; the cluster's (made by the first node formatted) for a
+        node of a cluster."""
+        if self.cluster_id_file is None:
+            return new_cluster_id()
+        if not self.cluster_id_file.is_file():
+            self.cluster_id_file.write_text(new_cluster_id() + "\n")
+        return self.cluster_id_file.read_text().strip()
+
     def wait_ready(self, timeout: float) -> None:
-        """Block until the broker answers a metadata request, or raise with the log's tail."""
+        """Block until a metadata request answered by this node lists every node of the cluster
+        as a live broker, or raise with the log's tail."""
         deadline = time.monotonic() + timeout
         while True:
-            if self.check():
+            live = self.live_brokers()
+            if self.node_id in live and len(live) >= self.settings.brokers:
                 return
             if self.process.pid() is None:
                 raise ServerStartError(self.name, "the broker process exited",
                                        self.process.log_file, tail(self.process.log_file))
             if time.monotonic() > deadline:
-                raise ServerStartError(self.name, f"no metadata answer within {timeout:.0f} s",
-                                       self.process.log_file, tail(self.process.log_file))
+                raise ServerStartError(
+                    self.name, f"no metadata answer listing all {self.settings.brokers} brokers "
+                    f"within {timeout:.0f} s (live: {sorted(live)})",
+                    self.process.log_file, tail(self.process.log_file))
             time.sleep(0.5)
 
     def check(self) -> bool:
-        """True when the broker answers a metadata request (``describe_cluster``)."""
-        if not port_accepts(self.settings.host, self.settings.port):
-            return False
+        """True when the cluster lists this node as a live broker (``describe_cluster``)."""
+        return self.node_id in self.live_brokers()
+
+    def live_brokers(self) -> set[int]:
+        """The ids of the unfenced brokers, as a metadata request through this node lists them;
+        empty when it does not answer."""
+        if not port_accepts(self.settings.host, self.settings.node_port(self.node)):
+            return set()
         try:
-            admin = KafkaAdminClient(bootstrap_servers=self.address, client_id="ketenlink-health",
-                                     request_timeout_ms=5000)
+            admin = KafkaAdminClient(**{**client_options(self.settings, ADMIN_USER),
+                                        "bootstrap_servers": self.address},
+                                     client_id="ketenlink-health", request_timeout_ms=5000)
         except KafkaError:
-            return False
+            return set()
         try:
-            return bool(admin.describe_cluster().get("brokers"))
+            return {b["broker_id"] for b in admin.describe_cluster().get("brokers", [])
+                    if not b.get("is_fenced")}
         except KafkaError:
-            return False
+            return set()
         finally:
             admin.close()
 

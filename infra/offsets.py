@@ -7,13 +7,16 @@ from collections.abc import Callable, Iterable
 
 from kafka import KafkaConsumer, TopicPartition
 
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings
 
-def wait_committed(bootstrap_servers: str, group: str, topics: Iterable[str], timeout_s: float,
+
+def wait_committed(kafka: KafkaSettings | str, group: str, topics: Iterable[str], timeout_s: float,
                    healthy: Callable[[], None] = lambda: None) -> bool:
     """Until ``group`` has committed the end offsets (as of the call) of every partition of
     ``topics``: True, or False when ``timeout_s`` ran out. ``healthy`` is called on every
     check and may raise to stop waiting."""
-    probe = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group,
+    probe = KafkaConsumer(**client_options(kafka), group_id=group,
                           enable_auto_commit=False)
     try:
         partitions = [TopicPartition(t, p) for t in topics

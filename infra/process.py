@@ -100,6 +100,20 @@ class ManagedProcess:
         log.info("process.started", service=self.name, pid=pid, log=str(self.log_file))
         return pid
 
+    def kill(self, timeout: float = 30.0) -> int | None:
+        """SIGKILL our process, as a crash would (no shutdown code runs), and wait until it is
+        gone; its pid, or None when nothing of ours ran."""
+        pid = self.pid()
+        if pid is None:
+            return None
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + timeout
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.pid_file.unlink(missing_ok=True)
+        log.warning("process.killed", service=self.name, pid=pid)
+        return pid
+
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM our process, SIGKILL it after ``timeout`` s; False when nothing of ours ran."""
         pid = self.pid()

@@ -14,7 +14,7 @@ import structlog
 import yaml
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infra.exceptions import TopicSpecError
@@ -33,6 +33,9 @@ class TopicSpec(BaseModel):
     name: str
     partitions: int = Field(ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    """At least this; a cluster whose brokers default to more raises it (``apply_topics``)."""
+    min_insync_replicas: int | None = Field(default=None, ge=1)
+    """Unset: the broker's, but at least 2 where the replication factor is 3 or more."""
     retention_ms: int | None = Field(default=None, ge=-1)
     cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
     key: str = ""
@@ -50,7 +53,37 @@ class TopicSpec(BaseModel):
         out: dict[str, str] = {"cleanup.policy": self.cleanup_policy}
         if self.retention_ms is not None:
             out["retention.ms"] = str(self.retention_ms)
+        if self.min_insync_replicas is not None:
+            out["min.insync.replicas"] = str(self.min_insync_replicas)
         return out
+
+    def on_cluster(self, policy: Replication) -> TopicSpec:
+        """This topic as it is created on a cluster with ``policy``: replication factor raised
+        to the cluster's default, and ``min.insync.replicas`` set wherever it replicates."""
+        factor = max(self.replication_factor, policy.factor)
+        if factor == 1:
+            return self
+        min_isr = self.min_insync_replicas or max(policy.min_insync_replicas,
+                                                  min(2, factor - 1))
+        return self.model_copy(update={"replication_factor": factor,
+                                       "min_insync_replicas": min_isr})
+
+
+@dataclass(frozen=True)
+class Replication:
+    """A cluster's replication policy: its brokers' ``default.replication.factor`` and
+    ``min.insync.replicas``."""
+
+    factor: int
+    min_insync_replicas: int
+
+    @classmethod
+    def for_brokers(cls, brokers: int) -> Replication:
+        """What the local stack configures for ``brokers`` nodes: replication factor 3 and
+        min.insync.replicas 2 from three brokers on, so that one broker can fail without losing
+        an acknowledged write or refusing ``acks=all`` producers."""
+        factor = min(brokers, 3)
+        return cls(factor=factor, min_insync_replicas=max(1, factor - 1))
 
 
 class TopicFile(BaseModel):
@@ -168,8 +201,12 @@ def apply_topics(admin: KafkaAdminClient, topics: Sequence[TopicSpec]) -> ApplyR
     """Make the broker match the spec: create missing topics, add partitions, set configs.
 
     Idempotent: a second run reports every topic unchanged. Kafka cannot remove partitions,
-    so a spec asking for fewer than exist is an error, never a silent mismatch.
+    so a spec asking for fewer than exist is an error, never a silent mismatch. On a cluster
+    every topic gets at least the brokers' replication factor and, where it replicates,
+    ``min.insync.replicas`` (``TopicSpec.on_cluster``).
     """
+    policy = cluster_replication(admin)
+    topics = [t.on_cluster(policy) for t in topics]
     report = ApplyReport()
     existing = set(admin.list_topics())
     missing = [t for t in topics if t.name not in existing]
@@ -193,6 +230,27 @@ def apply_topics(admin: KafkaAdminClient, topics: Sequence[TopicSpec]) -> ApplyR
     return report
 
 
+def cluster_replication(admin: KafkaAdminClient) -> Replication:
+    """The cluster's replication policy, from a broker's configuration (so the same whichever
+    brokers are up); from the number of live brokers when that cannot be read."""
+    brokers = [b["broker_id"] for b in admin.describe_cluster()["brokers"]
+               if not b.get("is_fenced")]
+    node = str(min(brokers))
+    wanted = {"default.replication.factor": None, "min.insync.replicas": None}
+    try:
+        described = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.BROKER, node, configs=wanted)],
+            config_filter="all")
+        values = {key: int(data["value"])
+                  for key, data in _configs_by_type(described, "broker")[node].items()}
+        return Replication(factor=values["default.replication.factor"],
+                           min_insync_replicas=values["min.insync.replicas"])
+    except (KafkaError, KeyError, ValueError) as exc:
+        log.warning("topics.broker_config_unreadable", broker=node, error=repr(exc),
+                    live_brokers=len(brokers))
+        return Replication.for_brokers(len(brokers))
+
+
 def _reconcile(admin: KafkaAdminClient, topics: Sequence[TopicSpec], report: ApplyReport) -> None:
     described = {d["name"]: d for d in admin.describe_topics([t.name for t in topics])}
     resources_ = [ConfigResource(ConfigResourceType.TOPIC, t.name) for t in topics]
@@ -201,7 +259,13 @@ def _reconcile(admin: KafkaAdminClient, topics: Sequence[TopicSpec], report: App
     grow: dict[str, NewPartitions] = {}
     alter: list[ConfigResource] = []
     for spec in topics:
-        actual = len(described[spec.name]["partitions"])
+        partitions = described[spec.name]["partitions"]
+        actual = len(partitions)
+        replicas = min((len(p["replica_nodes"]) for p in partitions),
+                       default=spec.replication_factor)
+        if replicas < spec.replication_factor:  # raising it takes a partition reassignment
+            log.warning("topics.under_replicated", topic=spec.name, replication_factor=replicas,
+                        wanted=spec.replication_factor)
         if actual > spec.partitions:
             raise TopicSpecError(spec.name, f"has {actual} partitions but the spec says "
                                  f"{spec.partitions}; Kafka cannot remove partitions, so raise "
@@ -227,6 +291,11 @@ def _reconcile(admin: KafkaAdminClient, topics: Sequence[TopicSpec], report: App
 
 def _configs_by_topic(described: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Flatten kafka-python's describe_configs answer into {topic: {key: value}}."""
-    by_type = {str(kind).lower(): entries for kind, entries in described.items()}
     return {topic: {key: data["value"] for key, data in entries.items()}
-            for topic, entries in by_type.get("topic", {}).items()}
+            for topic, entries in _configs_by_type(described, "topic").items()}
+
+
+def _configs_by_type(described: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """kafka-python's describe_configs answer for one resource type (``topic``, ``broker``)."""
+    by_type = {str(k).lower(): entries for k, entries in described.items()}
+    return dict(by_type.get(kind, {}))

@@ -20,6 +20,8 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from ketenlink.audit import GENESIS, entry_hash
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings
 
 
 @dataclass
@@ -70,9 +72,9 @@ def verify(entries: Iterable[tuple[str, Any]], key: bytes) -> Verdict:
     return verdict
 
 
-def topic_entries(bootstrap_servers: str, topic: str) -> Iterator[tuple[str, Any]]:
+def topic_entries(kafka: KafkaSettings | str, topic: str) -> Iterator[tuple[str, Any]]:
     """Every record of ``topic`` from offset 0 to its end at call time, parsed."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+    consumer = KafkaConsumer(**client_options(kafka), enable_auto_commit=False,
                              group_id=None)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

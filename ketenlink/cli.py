@@ -63,12 +63,19 @@ def _fail(exc: KetenlinkError) -> None:
 
 
 @stack_app.command("up")
-def stack_up(ctx: typer.Context) -> None:
+def stack_up(
+    ctx: typer.Context,
+    brokers: Annotated[int | None, typer.Option(
+        min=1, max=9, help="Kafka nodes: 3 runs a KRaft cluster on loopback (node i on the "
+                           "ports + 10·i) with replication factor 3 and min.insync.replicas 2. "
+                           "Default: KETENLINK_KAFKA__BROKERS, else what the last `up` here "
+                           "started, else 1.")] = None,
+) -> None:
     """Fetch (first time only), start and check Kafka and Neo4j; apply topics and graph schema."""
     from infra.bootstrap import bootstrap
-    from infra.stack import Stack
+    from infra.stack import Stack, with_brokers
 
-    settings = _settings(ctx)
+    settings = with_brokers(_settings(ctx), brokers)
     t0 = time.monotonic()
     try:
         statuses = Stack(settings).up()
@@ -76,9 +83,10 @@ def stack_up(ctx: typer.Context) -> None:
     except KetenlinkError as exc:
         _fail(exc)
         return
+    width = max(6, *(len(s.name) for s in statuses))
     for status in statuses:
         how = f"started in {status.elapsed_s:.1f} s" if status.started_here else "already running"
-        typer.echo(f"{status.name:<6} {status.state:<9} {status.address:<24} "
+        typer.echo(f"{status.name:<{width}} {status.state:<9} {status.address:<24} "
                    f"v{status.version:<9} pid {status.pid}  ({how})")
     typer.echo(f"topics: {applied.topics_created} created, {applied.topics_unchanged} unchanged, "
                f"{applied.topics_changed} changed; graph schema: {applied.schema_statements} "
@@ -87,12 +95,16 @@ def stack_up(ctx: typer.Context) -> None:
 
 
 @stack_app.command("down")
-def stack_down(ctx: typer.Context) -> None:
+def stack_down(
+    ctx: typer.Context,
+    brokers: Annotated[int | None, typer.Option(
+        min=1, max=9, help="Kafka nodes (default: as for `stack up`).")] = None,
+) -> None:
     """Stop the servers that `stack up` started (by pid file), cleanly."""
-    from infra.stack import Stack
+    from infra.stack import Stack, with_brokers
 
     try:
-        stopped = Stack(_settings(ctx)).down()
+        stopped = Stack(with_brokers(_settings(ctx), brokers)).down()
     except KetenlinkError as exc:
         _fail(exc)
         return
@@ -100,17 +112,22 @@ def stack_down(ctx: typer.Context) -> None:
 
 
 @stack_app.command("status")
-def stack_status(ctx: typer.Context) -> None:
+def stack_status(
+    ctx: typer.Context,
+    brokers: Annotated[int | None, typer.Option(
+        min=1, max=9, help="Kafka nodes (default: as for `stack up`).")] = None,
+) -> None:
     """Ports, pids, versions and health of the local servers; exit 1 unless all are healthy."""
-    from infra.stack import Stack
+    from infra.stack import Stack, with_brokers
 
     try:
-        statuses = Stack(_settings(ctx)).status()
+        statuses = Stack(with_brokers(_settings(ctx), brokers)).status()
     except KetenlinkError as exc:
         _fail(exc)
         return
+    width = max(6, *(len(s.name) for s in statuses))
     for status in statuses:
-        typer.echo(f"{status.name:<6} {status.state:<9} {status.address:<24} "
+        typer.echo(f"{status.name:<{width}} {status.state:<9} {status.address:<24} "
                    f"v{status.version:<9} pid {status.pid if status.pid else '-'}")
     if not all(s.healthy for s in statuses):
         raise typer.Exit(code=1)
@@ -147,7 +164,7 @@ def audit_verify(
 
     settings = _settings(ctx)
     entries = file_entries(file) if file else topic_entries(
-        settings.kafka.bootstrap_servers, load_layout(prefix=settings.topic_prefix).name(AUDIT_TOPIC))
+        settings.kafka, load_layout(prefix=settings.topic_prefix).name(AUDIT_TOPIC))
     verdict = verify(entries, settings.audit_key.get_secret_value().encode())
     for problem in verdict.problems:
         typer.echo(f"problem: {problem}")
@@ -177,7 +194,7 @@ def sink(ctx: typer.Context) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    consumer = open_consumer(settings.kafka.bootstrap_servers, topics,
+    consumer = open_consumer(settings.kafka, topics,
                              group_id=f"{settings.faust_app_id}-graph-sink")
     try:
         with open_driver(settings.neo4j, retry_s=DRIVER_RETRY_S) as driver, \
@@ -764,7 +781,7 @@ def erase(
         records = 0
         if pseudonym is not None:
             topic = load_layout(prefix=settings.topic_prefix).name("signals.resolved")
-            ids, records = entities_with_identifier(settings.kafka.bootstrap_servers, topic,
+            ids, records = entities_with_identifier(settings.kafka, topic,
                                                     pseudonym)
             subject = pseudonym
         else:

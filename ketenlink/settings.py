@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 DEVELOPMENT_AUDIT_KEY = "ketenlink-local-development-audit-key-not-for-production"
+NODE_PORT_STEP = 10
+"""Node i of a local Kafka cluster listens on the configured ports plus ``NODE_PORT_STEP * i``."""
 
 
 class KafkaSettings(BaseModel):
@@ -27,10 +29,49 @@ class KafkaSettings(BaseModel):
     controller_port: int = Field(default=19093, ge=1, le=65535)
     version: str = "4.1.1"
     heap: str = "1g"
+    brokers: int = Field(
+        default=1, ge=1, le=9,
+        description="Nodes of the KRaft cluster, each a broker and a controller; node i listens "
+                    "on port + 10·i and controller_port + 10·i. From 3 on, every topic has "
+                    "replication factor 3 and min.insync.replicas 2.")
+    security: Literal["plaintext", "sasl"] = Field(
+        default="plaintext",
+        description="plaintext: no authentication (local development, the test suite). sasl: "
+                    "SASL_PLAINTEXT with SCRAM-SHA-512 users and ACLs (infra/kafka_security.py); "
+                    "add TLS (SASL_SSL) before traffic leaves the host.")
+    user: str | None = Field(
+        default=None,
+        description="This process's Kafka user under security=sasl, e.g. svc-worker or "
+                    "partner-kvk.")
+    password: SecretStr | None = Field(
+        default=None,
+        description="The user's password; when unset it is read from credentials_file.")
+    credentials_file: Path = Field(
+        default=Path("var/kafka-credentials.json"),
+        description="0600 JSON of user -> password, written by `ketenlink stack up` under "
+                    "security=sasl.")
+
+    @model_validator(mode="after")
+    def _node_ports_distinct(self) -> KafkaSettings:
+        ports = [p for i in range(self.brokers)
+                 for p in (self.node_port(i), self.node_controller_port(i))]
+        if len(set(ports)) < len(ports) or max(ports) > 65535:
+            raise ValueError(f"the {self.brokers} nodes' ports {ports} must be distinct and at "
+                             "most 65535 (node i uses port and controller_port + 10·i)")
+        return self
+
+    def node_port(self, node: int) -> int:
+        """The client port of node ``node`` (0-based)."""
+        return self.port + NODE_PORT_STEP * node
+
+    def node_controller_port(self, node: int) -> int:
+        """The controller port of node ``node`` (0-based)."""
+        return self.controller_port + NODE_PORT_STEP * node
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"{self.host}:{self.port}"
+        """Every node's client address, comma-separated."""
+        return ",".join(f"{self.host}:{self.node_port(i)}" for i in range(self.brokers))
 
 
 class Neo4jSettings(BaseModel):

@@ -33,7 +33,7 @@ def _registry(ctx: typer.Context) -> Iterator[Registry]:
     from policy.registry import load_registry
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
-    with LiveRegistry(settings.kafka.bootstrap_servers,
+    with LiveRegistry(settings.kafka,
                       load_layout(prefix=settings.topic_prefix).name(REGISTRY_TOPIC),
                       load_registry()) as live:
         live.catch_up(30.0)

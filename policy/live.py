@@ -19,7 +19,8 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 
 from infra.topics import TopicLayout
-from ketenlink.settings import Settings
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings, Settings
 from policy.exceptions import ClearanceError
 from policy.registry import PartnerEntry, Registry, load_registry, parse_entry
 from producers.publisher import Publisher
@@ -33,11 +34,11 @@ POLL_MS = 100
 class LiveRegistry:
     """The current registry, kept up to date from ``partners.registry`` by a reader thread."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, seed: Registry) -> None:
+    def __init__(self, kafka: KafkaSettings | str, topic: str, seed: Registry) -> None:
         self.topic, self.seed = topic, seed
         self._registry = seed
         self._stop = threading.Event()
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
+        self._consumer = KafkaConsumer(**client_options(kafka), group_id=None,
                                        enable_auto_commit=False, client_id="ketenlink-registry")
         self._partition = TopicPartition(topic, 0)
         self._consumer.assign([self._partition])
@@ -48,7 +49,7 @@ class LiveRegistry:
     def open(cls, settings: Settings, layout: TopicLayout, seed: Registry | None = None,
              timeout_s: float = 30.0) -> LiveRegistry:
         """Read every change so far (up to ``timeout_s``), then follow the topic in a thread."""
-        live = cls(settings.kafka.bootstrap_servers, layout.name(REGISTRY_TOPIC),
+        live = cls(settings.kafka, layout.name(REGISTRY_TOPIC),
                    seed or load_registry())
         live.catch_up(timeout_s)
         live._thread = threading.Thread(target=live._follow, name="registry", daemon=True)

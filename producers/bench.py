@@ -29,6 +29,7 @@ from kafka import KafkaAdminClient
 from infra.runtime import ensure_runtime
 from infra.tools import find_java
 from infra.topics import TopicLayout, TopicSpec, apply_topics, load_layout
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 from producers.adapters import adapter_for
 from producers.adapters.base import Parsed
@@ -96,7 +97,7 @@ def run_publish_bench(settings: Settings, signals: int, seed: int, batch: int,
     prefix = f"bench-{int(time.time())}."
     layout = load_layout(prefix=prefix)
     raw_java, raw_python = f"{prefix}raw.java", f"{prefix}raw.python"
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings.kafka))
     try:
         apply_topics(admin, [*layout.topics, TopicSpec(name=raw_java, partitions=3),
                              TopicSpec(name=raw_python, partitions=3)])

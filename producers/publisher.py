@@ -10,6 +10,7 @@ import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings
 from producers.exceptions import PublishError
 
@@ -38,7 +39,7 @@ class Publisher:
                  max_block_ms: int = 15_000) -> None:
         self._producer = KafkaProducer(
             max_block_ms=max_block_ms,
-            bootstrap_servers=settings.bootstrap_servers,
+            **client_options(settings),
             client_id=client_id,
             acks="all",
             enable_idempotence=True,

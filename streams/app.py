@@ -32,7 +32,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict
 
 from infra.topics import TopicLayout, TopicSpec
-from ketenlink.kafka_clients import faust_broker
+from ketenlink.kafka_clients import faust_broker, faust_credentials
 from ketenlink.settings import Settings
 from schemas.signal import Signal
 from streams import fetch_wait, gap_guard
@@ -77,6 +77,7 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     app = faust.App(
         settings.faust_app_id,
         broker=faust_broker(settings.kafka),
+        broker_credentials=faust_credentials(settings.kafka),
         store=f"{settings.worker_store}://",
         datadir=str(datadir / settings.faust_app_id),
         topic_replication_factor=1,

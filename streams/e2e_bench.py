@@ -44,6 +44,7 @@ from infra.offsets import wait_committed
 from infra.stack import Stack
 from infra.topics import TopicLayout, TopicSpec, apply_topics, load_layout
 from ketenlink.exceptions import KetenlinkError
+from ketenlink.kafka_clients import client_options
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
@@ -143,9 +144,9 @@ def run_e2e_bench(settings: Settings, options: E2EOptions,
                                      echo))
             echo("raw Neo4j and sink capacity on copies of the run's records ...")
             figures["graph_baselines"] = graph_baselines(
-                settings, driver, read_topic(settings.kafka.bootstrap_servers,
+                settings, driver, read_topic(settings.kafka,
                                              layout.name("signals.resolved")),
-                read_topic(settings.kafka.bootstrap_servers, layout.name("entities.merges")),
+                read_topic(settings.kafka, layout.name("entities.merges")),
                 capacity, names.tag, options.timeout_s)
         finally:
             _clean_up(settings, driver, layout, names, options.keep_graph)
@@ -180,7 +181,7 @@ def _batch(signals: list[Signal], kept: list[bool], names: Run) -> Batch:
 
 def _create_topics(settings: Settings, layout: TopicLayout, names: Run,
                    capacity: SinkTopics) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings.kafka))
     try:
         apply_topics(admin, [*layout.topics, *changelog_topics(names.app_id),
                              TopicSpec(name=f"{names.prefix}raw.kafka", partitions=3),
@@ -215,7 +216,7 @@ def _pipeline(settings: Settings, driver: Driver, layout: TopicLayout, names: Ru
         echo("worker, sink and router started; warming up ...")
         try:
             _warm_up(settings, layout, children, folder)
-            if not wait_committed(settings.kafka.bootstrap_servers, sink_group,
+            if not wait_committed(settings.kafka, sink_group,
                                   [topics.resolved, layout.name("entities.merges")], 120.0,
                                   lambda: _check(children, folder)):
                 raise E2EBenchError("warm-up", "the sink did not commit the warm-up signal")
@@ -224,7 +225,7 @@ def _pipeline(settings: Settings, driver: Driver, layout: TopicLayout, names: Ru
         except StreamError as exc:
             raise E2EBenchError("warm-up", str(exc)) from exc
         warm = {name: memory_mb(service)[0] for name, service in services.items()}
-        with Tracker(settings.kafka.bootstrap_servers, driver, settings.neo4j.database, topics,
+        with Tracker(settings.kafka, driver, settings.neo4j.database, topics,
                      lambda doc: routed(doc, registry, layout)) as tracker:
             pipeline = Pipeline(settings, layout, registry, tracker, services, folder, echo,
                                 _server_pids(settings))
@@ -258,16 +259,15 @@ def _ratios(f: dict[str, Any]) -> dict[str, Any]:
 def _clean_up(settings: Settings, driver: Driver, layout: TopicLayout, names: Run,
               keep_graph: bool) -> None:
     """Delete the run's graph by id (unless kept) and its topics; warn, never raise."""
-    servers = settings.kafka.bootstrap_servers
     try:
         if not keep_graph:
-            ids = ids_of(read_topic(servers, layout.name("signals.resolved")),
-                         read_topic(servers, layout.name("entities.merges")))
+            ids = ids_of(read_topic(settings.kafka, layout.name("signals.resolved")),
+                         read_topic(settings.kafka, layout.name("entities.merges")))
             seconds = delete_ids(driver, settings.neo4j.database, ids)
             log.info("bench_e2e.graph_deleted", nodes=ids.count(), seconds=round(seconds, 1))
     except Exception as exc:  # clean-up must not hide the run's own error
         log.warning("bench_e2e.graph_left", run=names.app_id, error=repr(exc))
-    admin = KafkaAdminClient(bootstrap_servers=servers, client_id="ketenlink-bench-e2e")
+    admin = KafkaAdminClient(**client_options(settings.kafka), client_id="ketenlink-bench-e2e")
     try:
         mine = [t for t in admin.list_topics() if t.startswith((names.prefix, f"{names.app_id}-"))]
         admin.delete_topics(mine, timeout_ms=30_000)

@@ -23,6 +23,7 @@ from typing import Any
 from kafka import KafkaProducer
 
 from infra.topics import TopicLayout
+from ketenlink.kafka_clients import client_options
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from policy.registry import Registry
@@ -175,7 +176,7 @@ def latency(p: Pipeline, batch: Batch, before: Batch, rate: float, drain_s: floa
     to_deliver = {sid for sid in in_graph if routed(as_record(first[sid]), p.registry, p.layout)}
     p.tracker.ledger.watch("latency", own)
     sent: dict[str, float] = {}
-    producer = KafkaProducer(bootstrap_servers=p.settings.kafka.bootstrap_servers, acks="all",
+    producer = KafkaProducer(**client_options(p.settings.kafka), acks="all",
                              enable_idempotence=True, linger_ms=1, compression_type="gzip")
     started = time.monotonic()
     try:

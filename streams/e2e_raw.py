@@ -37,7 +37,8 @@ from graph.reviews import review_id
 from graph.upsert import write_batch
 from infra.runtime import ensure_runtime
 from infra.tools import find_java
-from ketenlink.settings import Settings
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings, Settings
 from producers.bench import java_producer
 from producers.publisher import Publisher
 from schemas.graph_model import ENTITY_LABEL
@@ -101,9 +102,9 @@ def raw_kafka(settings: Settings, topic: str, records: int, record_size: int) ->
             "consume": consumed}
 
 
-def read_topic(bootstrap_servers: str, topic: str) -> list[Resolved]:
+def read_topic(kafka: KafkaSettings | str, topic: str) -> list[Resolved]:
     """Every record of ``topic`` (all partitions, start to the end offsets at call time)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
+    consumer = KafkaConsumer(**client_options(kafka), group_id=None,
                              enable_auto_commit=False, check_crcs=False,
                              client_id="ketenlink-bench-e2e-read")
     try:

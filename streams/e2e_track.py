@@ -30,6 +30,8 @@ import structlog
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from neo4j import Driver
 
+from ketenlink.kafka_clients import client_options
+from ketenlink.settings import KafkaSettings
 from schemas.signal import signal_id_for
 from streams.exceptions import E2EBenchError
 
@@ -176,16 +178,16 @@ class Tracker:
     """Follows a run's topics and sink into its ``ledger``; a context manager (threads stop on
     exit)."""
 
-    def __init__(self, bootstrap_servers: str, driver: Driver, database: str,
+    def __init__(self, kafka: KafkaSettings | str, driver: Driver, database: str,
                  topics: TrackedTopics, deliverable: Callable[[dict[str, Any]], bool],
                  poll_s: float = 0.1) -> None:
         self._topics, self._deliverable, self._poll_s = topics, deliverable, poll_s
         self._driver, self._database = driver, database
         # CRCs in pure Python were most of this process's CPU, taken from the pipeline measured
-        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
+        self._consumer = KafkaConsumer(**client_options(kafka), group_id=None,
                                        enable_auto_commit=False, fetch_max_wait_ms=20,
                                        check_crcs=False, client_id="ketenlink-bench-e2e-tracker")
-        self._admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers,
+        self._admin = KafkaAdminClient(**client_options(kafka),
                                        client_id="ketenlink-bench-e2e-offsets")
         self.ledger = Ledger()
         self._stop = threading.Event()

@@ -28,6 +28,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from infra.topics import TopicLayout, TopicSpec, apply_topics, load_layout
+from ketenlink.kafka_clients import client_options
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from policy.live import publish_change
@@ -59,7 +60,7 @@ def run_route_bench(settings: Settings, rate: float, seconds: float, seed: int,
     layout = load_layout(prefix=prefix)
     raw_topic = TopicSpec(name=f"{prefix}raw", partitions=3, key="signal id",
                           description="raw latency baseline")
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings.kafka))
     try:
         apply_topics(admin, [*layout.topics, raw_topic, *changelog_topics(app_id)])
     finally:
@@ -124,7 +125,7 @@ def _warm_up(settings: Settings, layout: TopicLayout, services: list[ServiceProc
            "subjects": [{"type": "phone", "ref": "t1", "role": "instrument",
                          "number": "+31612345678"}]}
     consumer = KafkaConsumer(layout.delivery("kvk"),
-                             bootstrap_servers=settings.kafka.bootstrap_servers,
+                             **client_options(settings.kafka),
                              auto_offset_reset="earliest", enable_auto_commit=False)
     deadline = time.monotonic() + timeout
     try:
@@ -154,7 +155,7 @@ def _measure(settings: Settings, read_topics: list[str], rate: float,
     """Publish ``records`` at ``rate``/s while reading ``read_topics``; latencies per copy."""
     sent: dict[str, float] = {}
     arrived: list[tuple[str, float]] = []
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
+    consumer = KafkaConsumer(**client_options(settings.kafka),
                              enable_auto_commit=False, fetch_max_wait_ms=10)
     partitions = [TopicPartition(t, p) for t in read_topics
                   for p in consumer.partitions_for_topic(t) or ()]
@@ -165,7 +166,7 @@ def _measure(settings: Settings, read_topics: list[str], rate: float,
     done = threading.Event()
     reader = threading.Thread(target=_read, args=(consumer, arrived, done), daemon=True)
     reader.start()
-    producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers, acks="all",
+    producer = KafkaProducer(**client_options(settings.kafka), acks="all",
                              linger_ms=1, enable_idempotence=True)
     started = time.monotonic()
     try:

@@ -24,7 +24,7 @@ import structlog
 from faust.worker import Worker
 
 from infra.topics import TopicLayout, load_layout
-from ketenlink.kafka_clients import faust_broker
+from ketenlink.kafka_clients import faust_broker, faust_credentials
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
 from streams import fetch_wait, gap_guard
@@ -47,6 +47,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
     app = faust.App(
         app_id,
         broker=faust_broker(settings.kafka),
+        broker_credentials=faust_credentials(settings.kafka),
         store="memory://",
         datadir=str(datadir / app_id),
         topic_replication_factor=1,

@@ -22,6 +22,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from infra.topics import TopicLayout, apply_topics, load_layout
+from ketenlink.kafka_clients import client_options
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 from producers.adapters import adapter_for
@@ -45,7 +46,7 @@ def run_stream_bench(settings: Settings, signals: int, seed: int, echo: Callable
     prefix = f"bench-{int(time.time())}."
     app_id = prefix.rstrip(".")
     layout = load_layout(prefix=prefix)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    admin = KafkaAdminClient(**client_options(settings.kafka))
     try:
         apply_topics(admin, [*layout.topics, *changelog_topics(app_id)])
     finally:
@@ -93,7 +94,7 @@ def _publish(settings: Settings, layout: TopicLayout, folder: Path) -> tuple[int
 
 
 def _raw_consume(settings: Settings, topics: list[str], count: int) -> float:
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
+    consumer = KafkaConsumer(**client_options(settings.kafka),
                              auto_offset_reset="earliest", enable_auto_commit=False)
     try:
         partitions = [TopicPartition(t, p) for t in topics
@@ -113,7 +114,7 @@ def _raw_consume(settings: Settings, topics: list[str], count: int) -> float:
 def _wait_resolved(settings: Settings, topic: str, expected: int, worker: ServiceProcess,
                    log: Path, timeout: float, echo: Callable[[str], None]) -> tuple[int, int]:
     """Broker timestamps (ms) of the first and the last of ``expected`` resolved records."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=settings.kafka.bootstrap_servers,
+    consumer = KafkaConsumer(topic, **client_options(settings.kafka),
                              auto_offset_reset="earliest", enable_auto_commit=False)
     seen, first, last = 0, None, 0
     deadline = time.monotonic() + timeout

@@ -6,6 +6,7 @@ from faust.worker import Worker
 from kafka import KafkaAdminClient
 
 from infra.topics import apply_topics, load_layout
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 from streams.app import changelog_topics, create_app
 
@@ -13,7 +14,7 @@ from streams.app import changelog_topics, create_app
 def run_worker(settings: Settings) -> None:
     """Create the tables' changelog topics if missing, then run the faust worker in the
     foreground; returns when it is stopped (SIGTERM / SIGINT)."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers,
+    admin = KafkaAdminClient(**client_options(settings.kafka),
                              client_id="ketenlink-worker-setup")
     try:
         apply_topics(admin, changelog_topics(settings.faust_app_id))

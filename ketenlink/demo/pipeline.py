@@ -21,6 +21,7 @@ from ketenlink.demo.progress import Progress
 from ketenlink.demo.records import Parked, Published, Resolved
 from ketenlink.demo.scenario import broken_records
 from ketenlink.demo.services import Services
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 
 STALL_TIMEOUT_S = 180.0
@@ -34,7 +35,7 @@ class _TopicReader:
     """Every partition of a topic, from given offsets (else from the beginning)."""
 
     def __init__(self, settings: Settings, topic: str, start: Mapping[int, int] | None = None) -> None:
-        self._consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
+        self._consumer = KafkaConsumer(**client_options(settings.kafka),
                                        enable_auto_commit=False)
         self._partitions = [TopicPartition(topic, p)
                             for p in sorted(self._consumer.partitions_for_topic(topic) or ())]
@@ -68,7 +69,7 @@ class _Lag:
     """How many records of ``topics`` a consumer group has not committed yet."""
 
     def __init__(self, settings: Settings, group: str, topics: Sequence[str]) -> None:
-        self._probe = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
+        self._probe = KafkaConsumer(**client_options(settings.kafka),
                                     group_id=group, enable_auto_commit=False)
         self._partitions = [TopicPartition(t, p) for t in topics
                             for p in self._probe.partitions_for_topic(t) or ()]
@@ -83,7 +84,7 @@ class _Lag:
 
 def end_offsets(settings: Settings, topics: Sequence[str]) -> dict[str, dict[int, int]]:
     """Topic -> partition -> its end offset now (where this run's records will start)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers)
+    consumer = KafkaConsumer(**client_options(settings.kafka))
     try:
         partitions = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()]
         out: dict[str, dict[int, int]] = {t: {} for t in topics}

@@ -16,6 +16,7 @@ from infra.topics import TopicLayout
 from ketenlink.audit import AuditLog
 from ketenlink.demo.scenario import DEMO_LOGIN, DEMO_LOGIN_PARTNER
 from ketenlink.demo.truth import FoundRing, GraphMention
+from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 from policy.clearance import Caller, clearance_for
 
@@ -87,9 +88,9 @@ def count_deliveries(settings: Settings, layout: TopicLayout, ids: set[str],
     """This run's signals on each ``deliveries.<partner>`` topic (each counted once, whatever
     its revisions): once the router's group has committed all of ``signals.resolved``, every
     delivery topic read to its end."""
-    wait_committed(settings.kafka.bootstrap_servers, f"{settings.faust_app_id}-router",
+    wait_committed(settings.kafka, f"{settings.faust_app_id}-router",
                    (layout.name("signals.resolved"),), timeout_s)
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
+    consumer = KafkaConsumer(**client_options(settings.kafka),
                              enable_auto_commit=False)
     counts: dict[str, set[str]] = {}
     try:
@@ -113,7 +114,7 @@ def count_alerts(settings: Settings, layout: TopicLayout, ids: list[str],
                  timeout_s: float = 120.0) -> int:
     """Alerts whose evidence includes this run's signals, once the alert engine's group has
     committed everything the graph sink has (it follows the sink by seconds)."""
-    wait_committed(settings.kafka.bootstrap_servers, f"{settings.faust_app_id}-alerts",
+    wait_committed(settings.kafka, f"{settings.faust_app_id}-alerts",
                    (layout.name("signals.resolved"), layout.name("entities.merges")), timeout_s)
     with open_driver(settings.neo4j) as driver:
         records, _, _ = driver.execute_query(ALERTS, ids=ids, database_=settings.neo4j.database)

@@ -160,7 +160,7 @@ class GatewayLoad:
     def __init__(self, world: PipelineWorld, signals: list[Signal], rate: float) -> None:
         self.world, self.rate = world, rate
         self.report = LoadReport(offered=list(signals))
-        self.batches = _interleaved_batches(signals)
+        self.batches = interleaved_batches(signals)
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, daemon=True, name="gateway-load")
         self._error: list[BaseException] = []
@@ -238,7 +238,7 @@ class GatewayLoad:
             return
 
 
-def _interleaved_batches(signals: list[Signal]) -> list[tuple[str, list[Signal]]]:
+def interleaved_batches(signals: list[Signal]) -> list[tuple[str, list[Signal]]]:
     """Batches of one partner each, every partner's signals in their order, partners taking
     turns."""
     per_partner: dict[str, list[Signal]] = defaultdict(list)

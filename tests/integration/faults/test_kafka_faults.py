@@ -37,11 +37,16 @@ from producers.exceptions import PublishError
 from producers.publisher import Publisher
 from schemas.signal import Signal, signal_id_for
 from streams.app import changelog_topics
-from tests.integration.faults.pipeline_world import generated, predicted_keys
+from tests.integration.faults.pipeline_world import (
+    BATCH,
+    generated,
+    interleaved_batches,
+    predicted_keys,
+)
 from tests.integration.faults.reliability import Outcome, record
 from tests.unit.schemas.signals import valid_doc
 
-SIGNALS, RATE, BATCH = 2_400, 100.0, 10
+SIGNALS, RATE = 2_400, 100.0
 """The load: 24 s of signals at 100/s, in batches of one partner."""
 FAULT_AT = 0.4
 DOWN_S = 10.0
@@ -139,7 +144,7 @@ class PublisherLoad:
         try:
             with Publisher(self.kafka, client_id="fault-load") as publisher:
                 started, sent = time.monotonic(), 0
-                for partner, batch in _interleaved_batches(self.load.offered):
+                for partner, batch in interleaved_batches(self.load.offered):
                     pause = started + sent / self.rate - time.monotonic()
                     if pause > 0:
                         time.sleep(pause)
@@ -166,18 +171,6 @@ class PublisherLoad:
                 self.load.longest_wait_s = max(self.load.longest_wait_s,
                                                time.monotonic() - first)
             return
-
-
-def _interleaved_batches(signals: list[Signal]) -> list[tuple[str, list[Signal]]]:
-    per_partner: dict[str, list[Signal]] = defaultdict(list)
-    for signal in signals:
-        per_partner[signal.partner].append(signal)
-    queues = {p: [s[i:i + BATCH] for i in range(0, len(s), BATCH)]
-              for p, s in per_partner.items()}
-    out: list[tuple[str, list[Signal]]] = []
-    for i in range(max(len(q) for q in queues.values())):
-        out.extend((p, q[i]) for p, q in queues.items() if i < len(q))
-    return out
 
 
 @dataclass

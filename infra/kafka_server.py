@@ -139,7 +139,9 @@ class KafkaServer:
     def _format(self, jvm: list[str]) -> None:
         cluster_id = self._cluster_id()
         result = subprocess.run(
-            [*jvm, STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(self.config_file.resolve()),
+            # "--cluster-id=<id>": an id starting with "-" (1 in 64) is not taken for an option
+            [*jvm, STORAGE_TOOL, "format", f"--cluster-id={cluster_id}",
+             "-c", str(self.config_file.resolve()),
              *scram_format_arguments(self.settings)],
             capture_output=True, text=True, env=_java_env(), check=False,
         )

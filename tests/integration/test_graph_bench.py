@@ -12,17 +12,22 @@ import pytest
 from graph.bench import GraphBenchOptions, run_graph_bench
 from infra.stack import Stack
 from ketenlink.settings import KafkaSettings, Neo4jSettings, Settings
+from tests.own_stack import BENCH_PORT_OFFSET
 
 
 @pytest.fixture(scope="module")
-def bench_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    settings = Settings(var_dir=tmp_path_factory.mktemp("bench-stack") / "var",
-                        kafka=KafkaSettings(port=39092, controller_port=39093),
-                        neo4j=Neo4jSettings(bolt_port=37687))
-    stack = Stack(settings)
+def bench_settings(tmp_path_factory: pytest.TempPathFactory,
+                   settings: Settings) -> Iterator[Settings]:
+    """The session's ports moved by ``BENCH_PORT_OFFSET``, in a var dir of its own."""
+    own = Settings(var_dir=tmp_path_factory.mktemp("bench-stack") / "var",
+                   kafka=KafkaSettings(port=settings.kafka.port + BENCH_PORT_OFFSET,
+                                       controller_port=settings.kafka.controller_port
+                                       + BENCH_PORT_OFFSET),
+                   neo4j=Neo4jSettings(bolt_port=settings.neo4j.bolt_port + 1))
+    stack = Stack(own)
     statuses = stack.up()
     try:
-        yield settings
+        yield own
     finally:
         stack.down(names=[s.name for s in statuses if s.started_here])
 

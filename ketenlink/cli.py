@@ -11,6 +11,7 @@ from typing import Annotated
 
 import structlog
 import typer
+from pydantic import ValidationError
 
 from alerts.cli import alerts_app
 from explorer.cli import explorer_app
@@ -19,6 +20,7 @@ from ketenlink.exceptions import KetenlinkError
 from ketenlink.logging import configure_logging
 from ketenlink.settings import Settings
 from policy.cli import partners_app
+from schemas.errors import describe
 
 app = typer.Typer(help="Ketenlink: signal sharing for chain partners against human trafficking.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -47,7 +49,11 @@ log = structlog.get_logger("ketenlink.cli")
 
 @app.callback()
 def _main(ctx: typer.Context) -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        typer.echo(f"error: settings: {describe(exc)}", err=True)
+        raise typer.Exit(code=2) from None
     configure_logging(settings.log_format, settings.log_level)
     ctx.obj = settings
 
@@ -55,6 +61,14 @@ def _main(ctx: typer.Context) -> None:
 def _settings(ctx: typer.Context) -> Settings:
     settings: Settings = ctx.obj
     return settings
+
+
+def _warn_default_secrets(settings: Settings) -> None:
+    """Say on stderr which secrets still hold the development default printed in the source."""
+    for name in settings.secrets_at_default():
+        typer.echo(f"warning: {name} is the development default from the source; set "
+                   f"KETENLINK_{name.upper().replace('.', '__')} or remove it to use this "
+                   f"installation's own ({settings.secrets_file})", err=True)
 
 
 def _fail(exc: KetenlinkError) -> None:
@@ -92,6 +106,7 @@ def stack_up(
                f"{applied.topics_changed} changed; graph schema: {applied.schema_statements} "
                f"constraints/indexes ensured")
     typer.echo(f"stack ready in {time.monotonic() - t0:.1f} s")
+    _warn_default_secrets(settings)
 
 
 @stack_app.command("down")
@@ -129,6 +144,7 @@ def stack_status(
     for status in statuses:
         typer.echo(f"{status.name:<{width}} {status.state:<9} {status.address:<24} "
                    f"v{status.version:<9} pid {status.pid if status.pid else '-'}")
+    _warn_default_secrets(_settings(ctx))
     if not all(s.healthy for s in statuses):
         raise typer.Exit(code=1)
 

@@ -8,13 +8,18 @@ else reads ``os.environ``. Nested values use ``__``, e.g.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ketenlink.local_secrets import SECRET_NAMES, load_or_create
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 DEVELOPMENT_AUDIT_KEY = "ketenlink-local-development-audit-key-not-for-production"
+DEVELOPMENT_PSEUDONYM_KEY = "ketenlink-local-development-key-not-for-production"
+DEVELOPMENT_NEO4J_PASSWORD = "ketenlink-local-dev"
+DEFAULT_SECRETS_FILE = Path("var/secrets.json")
 NODE_PORT_STEP = 10
 """Node i of a local Kafka cluster listens on the configured ports plus ``NODE_PORT_STEP * i``."""
 
@@ -82,7 +87,10 @@ class Neo4jSettings(BaseModel):
     host: str = "127.0.0.1"
     bolt_port: int = Field(default=17687, ge=1, le=65535)
     user: str = "neo4j"
-    password: SecretStr = SecretStr("ketenlink-local-dev")
+    password: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_NEO4J_PASSWORD),
+        description="Set on every start of the local server. Unset, Settings takes the one "
+                    "generated for this installation (secrets_file).")
     database: str = "neo4j"
     version: str = "5.26.16"
     heap: str = "1g"
@@ -154,14 +162,26 @@ class Settings(BaseSettings):
     gateway: GatewaySettings = GatewaySettings()
     webhook: WebhookSettings = WebhookSettings()
     explorer: ExplorerSettings = ExplorerSettings()
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production: every secret must be given (environment or an existing "
+                    "secrets_file); none is generated and a development default is refused.",
+    )
+    secrets_file: Path = Field(
+        default=DEFAULT_SECRETS_FILE,
+        description="0600 JSON with this installation's random pseudonym key, audit key and "
+                    "Neo4j password, created on first use in development; a secret set in the "
+                    "environment wins over it.",
+    )
     audit_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_AUDIT_KEY),
-        description="HMAC key that seals the audit log's hash chains; set your own outside "
-                    "development and keep it from those who can write the audit topic.",
+        description="HMAC key that seals the audit log's hash chains; unset, the installation's "
+                    "own from secrets_file. Keep it from those who can write the audit topic.",
     )
     pseudonym_key: SecretStr = Field(
-        default=SecretStr("ketenlink-local-development-key-not-for-production"),
-        description="HMAC key for BSN and patient pseudonyms; set your own outside development.",
+        default=SecretStr(DEVELOPMENT_PSEUDONYM_KEY),
+        description="HMAC key for BSN and patient pseudonyms; unset, the installation's own from "
+                    "secrets_file. Whoever holds it can test a BSN against a pseudonym.",
     )
     faust_app_id: str = "ketenlink"
     worker_store: Literal["memory", "rocksdb"] = Field(
@@ -170,3 +190,64 @@ class Settings(BaseSettings):
                     "with the state) or in RocksDB under var_dir (memory stays flat).",
     )
     topic_prefix: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _installation_secrets(cls, data: Any) -> Any:
+        """Fill each secret not given from the installation's secrets file (created with random
+        values on first use in development); in production refuse what is missing."""
+        if not isinstance(data, dict):
+            return data
+        missing = [name for name in SECRET_NAMES if not _secret_given(data, name)]
+        if not missing:
+            return data
+        production = data.get("environment") == "production"
+        path = Path(data.get("secrets_file") or DEFAULT_SECRETS_FILE)
+        try:
+            stored = load_or_create(path, create=not production)
+        except OSError as exc:
+            raise ValueError(f"secrets_file {path}: {exc.strerror or exc}") from None
+        if production and stored is None:
+            names = ", ".join(f"KETENLINK_{name.upper().replace('.', '__')}" for name in missing)
+            raise ValueError(f"environment=production needs its own secrets: set {names} or "
+                             f"provide secrets_file {path}")
+        filled = dict(data)
+        for name in missing:
+            _put_secret(filled, name, (stored or {})[name])
+        return filled
+
+    @model_validator(mode="after")
+    def _no_default_in_production(self) -> Settings:
+        if self.environment == "production" and (defaults := self.secrets_at_default()):
+            raise ValueError(f"environment=production refuses development defaults: {defaults}")
+        return self
+
+    def secrets_at_default(self) -> list[str]:
+        """The secrets that still hold the development default written in this source."""
+        values = {"pseudonym_key": (self.pseudonym_key, DEVELOPMENT_PSEUDONYM_KEY),
+                  "audit_key": (self.audit_key, DEVELOPMENT_AUDIT_KEY),
+                  "neo4j.password": (self.neo4j.password, DEVELOPMENT_NEO4J_PASSWORD)}
+        return [name for name, (value, default) in values.items()
+                if value.get_secret_value() == default]
+
+
+def _secret_given(data: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` (``neo4j.password`` for the nested one) came from the environment or
+    the caller."""
+    if name != "neo4j.password":
+        return data.get(name) is not None
+    neo4j = data.get("neo4j")
+    if isinstance(neo4j, Neo4jSettings):
+        return "password" in neo4j.model_fields_set
+    return isinstance(neo4j, dict) and neo4j.get("password") is not None
+
+
+def _put_secret(data: dict[str, Any], name: str, value: str) -> None:
+    if name != "neo4j.password":
+        data[name] = value
+        return
+    neo4j = data.get("neo4j")
+    if isinstance(neo4j, Neo4jSettings):
+        data["neo4j"] = neo4j.model_copy(update={"password": SecretStr(value)})
+    else:
+        data["neo4j"] = {**(neo4j if isinstance(neo4j, dict) else {}), "password": value}

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import json
+import stat
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
-from ketenlink.settings import Settings
+from ketenlink.cli import app
+from ketenlink.settings import DEVELOPMENT_NEO4J_PASSWORD, DEVELOPMENT_PSEUDONYM_KEY, Settings
 
 
 def test_defaults_point_at_the_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,3 +36,51 @@ def test_settings_are_frozen_and_checked(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("KETENLINK_KAFKA__PORT", "70000")
     with pytest.raises(ValidationError, match="port"):
         Settings()
+
+
+def test_a_fresh_installation_makes_its_own_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "secrets.json"
+    first = Settings(secrets_file=path)
+    again = Settings(secrets_file=path)
+    assert first.secrets_at_default() == []
+    assert first.pseudonym_key.get_secret_value() != DEVELOPMENT_PSEUDONYM_KEY
+    assert first.neo4j.password.get_secret_value() != DEVELOPMENT_NEO4J_PASSWORD
+    assert (again.pseudonym_key, again.audit_key, again.neo4j.password) == \
+        (first.pseudonym_key, first.audit_key, first.neo4j.password)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    other = Settings(secrets_file=tmp_path / "elsewhere.json")
+    assert other.pseudonym_key != first.pseudonym_key
+
+
+def test_a_secret_from_the_environment_wins(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETENLINK_NEO4J__PASSWORD", "from-the-environment")
+    settings = Settings(secrets_file=tmp_path / "secrets.json")
+    assert settings.neo4j.password.get_secret_value() == "from-the-environment"
+    assert json.loads((tmp_path / "secrets.json").read_text())["neo4j.password"] != \
+        "from-the-environment"
+
+
+def test_production_refuses_missing_and_default_secrets(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETENLINK_ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="KETENLINK_PSEUDONYM_KEY"):
+        Settings(secrets_file=tmp_path / "none.json")
+    assert not (tmp_path / "none.json").exists()
+    monkeypatch.setenv("KETENLINK_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
+    monkeypatch.setenv("KETENLINK_AUDIT_KEY", "a-real-audit-key")
+    monkeypatch.setenv("KETENLINK_NEO4J__PASSWORD", "a-real-password")
+    with pytest.raises(ValidationError, match="pseudonym_key"):
+        Settings(secrets_file=tmp_path / "none.json")
+    monkeypatch.setenv("KETENLINK_PSEUDONYM_KEY", "a-real-pseudonym-key")
+    assert Settings(secrets_file=tmp_path / "none.json").secrets_at_default() == []
+
+
+def test_status_warns_about_a_default_secret(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETENLINK_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY)
+    monkeypatch.setenv("KETENLINK_SECRETS_FILE", str(tmp_path / "secrets.json"))
+    monkeypatch.setenv("KETENLINK_VAR_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(app, ["stack", "status"])
+    assert "warning: pseudonym_key is the development default" in result.stderr

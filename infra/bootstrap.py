@@ -23,14 +23,14 @@ class BootstrapReport:
 
 
 def bootstrap(settings: Settings) -> BootstrapReport:
-    """Apply infra/topics.yaml and the graph constraints, and under security=sasl the Kafka
-    users and ACLs (infra/kafka_security.py); all idempotent."""
+    """Apply infra/topics.yaml and the graph constraints, and under security sasl or sasl_ssl
+    the Kafka users and ACLs (infra/kafka_security.py); all idempotent."""
     layout = load_layout(prefix=settings.topic_prefix)
     admin = KafkaAdminClient(**client_options(settings.kafka, ADMIN_USER),
                              client_id="ketenlink-bootstrap")
     try:
         topics = apply_topics(admin, layout.topics)
-        if settings.kafka.security == "sasl":
+        if settings.kafka.security != "plaintext":
             credentials = ensure_credentials(settings.kafka.credentials_file, users(layout))
             apply_security(admin, layout, settings.faust_app_id, credentials)
     finally:

@@ -7,8 +7,10 @@ one policy: a partner writes only its own ``signals.in.<id>`` and reads only its
 job needs. The broker runs Kafka's ``StandardAuthorizer`` with ``allow.everyone.if.no.acl.found``
 false, so whatever the table does not grant is denied.
 
-Transport is SASL_PLAINTEXT on loopback; on a real network the listener becomes SASL_SSL.
-Passwords are random, kept in ``KafkaSettings.credentials_file`` (0600) and never logged.
+Transport is SASL_PLAINTEXT under ``sasl`` (loopback only) and SASL_SSL under ``sasl_ssl``, the
+production mode: the brokers present a certificate from the installation's CA (infra/tls.py) for
+client and inter-broker connections. Passwords are random, kept in
+``KafkaSettings.credentials_file`` (0600) and never logged.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from kafka.admin import (
 from pydantic import SecretStr
 
 from infra.exceptions import InfraError
+from infra.tls import ensure_server_certificate
 from infra.topics import TopicLayout
-from ketenlink.kafka_clients import SCRAM_MECHANISM, read_credentials
+from ketenlink.kafka_clients import SCRAM_MECHANISM, SECURITY_PROTOCOLS, read_credentials
 from ketenlink.private_files import locked, write_private
 from ketenlink.settings import KafkaSettings
 
@@ -186,28 +189,42 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
 
 
 def security_properties(kafka: KafkaSettings, port: int, controller_port: int) -> dict[str, str]:
-    """Nothing under plaintext; under sasl the broker properties merged over the plaintext
-    ones (the admin's password from the credentials file, created when missing): clients and
-    brokers on SASL_PLAINTEXT with SCRAM-SHA-512, the controller listener PLAINTEXT on loopback
-    (its connections are User:ANONYMOUS, a super user so that brokers can register; on a real
+    """Nothing under plaintext; otherwise the broker properties merged over the plaintext ones
+    (the admin's password from the credentials file, created when missing): clients and brokers
+    on SASL_PLAINTEXT (``sasl``) or SASL_SSL (``sasl_ssl``, with the broker certificate made by
+    ``infra.tls``) with SCRAM-SHA-512, the controller listener PLAINTEXT on loopback (its
+    connections are User:ANONYMOUS, a super user so that brokers can register; on a real
     network it gets TLS or SASL/PLAIN), the StandardAuthorizer denying what no ACL grants."""
     if kafka.security == "plaintext":
         return {}
     host, password = kafka.host, admin_password(kafka).get_secret_value()
+    listener = SECURITY_PROTOCOLS[kafka.security]
     jaas = ('org.apache.kafka.common.security.scram.ScramLoginModule required '
             f'username="{ADMIN_USER}" password="{password}";')
-    return {
-        "listeners": f"SASL_PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
-        "advertised.listeners": f"SASL_PLAINTEXT://{host}:{port}",
-        "inter.broker.listener.name": "SASL_PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+    props = {
+        "listeners": f"{listener}://{host}:{port},CONTROLLER://{host}:{controller_port}",
+        "advertised.listeners": f"{listener}://{host}:{port}",
+        "inter.broker.listener.name": listener,
+        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{listener}:{listener}",
         "sasl.enabled.mechanisms": SCRAM_MECHANISM,
         "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
-        f"listener.name.sasl_plaintext.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": jaas,
+        f"listener.name.{listener.lower()}.{SCRAM_MECHANISM.lower()}.sasl.jaas.config": jaas,
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         "allow.everyone.if.no.acl.found": "false",
         "super.users": f"User:{ADMIN_USER};User:ANONYMOUS",
     }
+    if kafka.security == "sasl_ssl":
+        certificate = ensure_server_certificate(kafka.tls_dir.resolve(), "kafka",
+                                                [host, "localhost"])
+        props.update({
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(certificate.keystore_file),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(kafka.trusted_ca.resolve()),
+            "ssl.endpoint.identification.algorithm": "https",
+            "ssl.enabled.protocols": "TLSv1.3,TLSv1.2",
+        })
+    return props
 
 
 def scram_format_arguments(kafka: KafkaSettings) -> list[str]:

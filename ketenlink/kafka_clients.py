@@ -1,13 +1,16 @@
 """How every Ketenlink process reaches Kafka: one place builds the client options.
 
-Under ``KafkaSettings.security == "sasl"`` a client authenticates with SCRAM-SHA-512 over
-SASL_PLAINTEXT as ``KafkaSettings.user``; the password comes from ``KafkaSettings.password`` or,
-when unset, from the credentials file ``ketenlink stack up`` wrote. Passwords never reach a log.
+Under ``KafkaSettings.security`` ``sasl`` or ``sasl_ssl`` a client authenticates with
+SCRAM-SHA-512 as ``KafkaSettings.user`` over SASL_PLAINTEXT or, under ``sasl_ssl``, over TLS,
+verifying the brokers' certificates (and their names) against ``KafkaSettings.trusted_ca``. The
+password comes from ``KafkaSettings.password`` or, when unset, from the credentials file
+``ketenlink stack up`` wrote. Passwords never reach a log.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
     from faust.auth import SASLCredentials
 
 SCRAM_MECHANISM = "SCRAM-SHA-512"
-SECURITY_PROTOCOL = "SASL_PLAINTEXT"
+SECURITY_PROTOCOLS = {"sasl": "SASL_PLAINTEXT", "sasl_ssl": "SASL_SSL"}
 
 
 class KafkaLoginError(KetenlinkError):
@@ -79,10 +82,28 @@ def client_options(kafka: KafkaSettings | str, user: str | None = None) -> dict[
     options: dict[str, Any] = {"bootstrap_servers": kafka.bootstrap_servers}
     credentials = login(kafka, user)
     if credentials is not None:
-        options.update(security_protocol=SECURITY_PROTOCOL, sasl_mechanism=SCRAM_MECHANISM,
-                       sasl_plain_username=credentials[0],
+        options.update(security_protocol=SECURITY_PROTOCOLS[kafka.security],
+                       sasl_mechanism=SCRAM_MECHANISM, sasl_plain_username=credentials[0],
                        sasl_plain_password=credentials[1].get_secret_value())
+    if kafka.security == "sasl_ssl":
+        options.update(ssl_cafile=str(_trusted_ca(kafka)), ssl_check_hostname=True)
     return options
+
+
+def tls_context(kafka: KafkaSettings) -> ssl.SSLContext | None:
+    """A client TLS context trusting ``kafka.trusted_ca`` (names checked), or None when the
+    connection is not TLS."""
+    if kafka.security != "sasl_ssl":
+        return None
+    return ssl.create_default_context(cafile=str(_trusted_ca(kafka)))
+
+
+def _trusted_ca(kafka: KafkaSettings) -> Path:
+    if not kafka.trusted_ca.is_file():
+        raise KafkaLoginError(kafka.user, f"security=sasl_ssl, but the CA certificate "
+                                          f"{kafka.trusted_ca} does not exist (ketenlink stack "
+                                          "up makes it; or set KETENLINK_KAFKA__CA_FILE)")
+    return kafka.trusted_ca
 
 
 def faust_credentials(kafka: KafkaSettings) -> SASLCredentials | None:
@@ -93,4 +114,4 @@ def faust_credentials(kafka: KafkaSettings) -> SASLCredentials | None:
     if credentials is None:
         return None
     return SASLCredentials(username=credentials[0], password=credentials[1].get_secret_value(),
-                           mechanism=SCRAM_MECHANISM)
+                           mechanism=SCRAM_MECHANISM, ssl_context=tls_context(kafka))

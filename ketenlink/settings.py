@@ -39,11 +39,21 @@ class KafkaSettings(BaseModel):
         description="Nodes of the KRaft cluster, each a broker and a controller; node i listens "
                     "on port + 10·i and controller_port + 10·i. From 3 on, every topic has "
                     "replication factor 3 and min.insync.replicas 2.")
-    security: Literal["plaintext", "sasl"] = Field(
+    security: Literal["plaintext", "sasl", "sasl_ssl"] = Field(
         default="plaintext",
         description="plaintext: no authentication (local development, the test suite). sasl: "
-                    "SASL_PLAINTEXT with SCRAM-SHA-512 users and ACLs (infra/kafka_security.py); "
-                    "add TLS (SASL_SSL) before traffic leaves the host.")
+                    "SCRAM-SHA-512 users and ACLs (infra/kafka_security.py) over "
+                    "SASL_PLAINTEXT, for loopback only. sasl_ssl: the same over TLS, the "
+                    "production mode; `stack up` makes a local CA and the brokers' "
+                    "certificates under tls_dir.")
+    tls_dir: Path = Field(
+        default=Path("var/tls"),
+        description="Under sasl_ssl: the local CA and the brokers' keys and certificates "
+                    "(0600), made by `ketenlink stack up`.")
+    ca_file: Path | None = Field(
+        default=None,
+        description="The CA certificate (PEM) clients trust under sasl_ssl; default the local "
+                    "CA, tls_dir/ca.pem. Set it to your own CA's for brokers elsewhere.")
     user: str | None = Field(
         default=None,
         description="This process's Kafka user under security=sasl, e.g. svc-worker or "
@@ -72,6 +82,11 @@ class KafkaSettings(BaseModel):
     def node_controller_port(self, node: int) -> int:
         """The controller port of node ``node`` (0-based)."""
         return self.controller_port + NODE_PORT_STEP * node
+
+    @property
+    def trusted_ca(self) -> Path:
+        """The CA certificate clients verify the brokers against under sasl_ssl."""
+        return self.ca_file or self.tls_dir / "ca.pem"
 
     @property
     def bootstrap_servers(self) -> str:

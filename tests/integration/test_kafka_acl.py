@@ -1,4 +1,5 @@
-"""Kafka under security=sasl: a dedicated single-node broker with SCRAM users and the ACL table
+"""Kafka under security=sasl and sasl_ssl (the production mode: the same over TLS with the
+installation's CA): a dedicated single-node broker with SCRAM users and the ACL table
 (infra/kafka_security.py), probed with real clients under partner and service users.
 
 The broker listens on the session's Kafka ports + 300 (so parallel sessions with other bases
@@ -27,6 +28,7 @@ from pydantic import SecretStr
 
 from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
 from infra.kafka_server import KafkaServer
+from infra.tls import ensure_ca
 from infra.tools import find_java
 from infra.topics import TopicLayout, apply_topics, load_layout
 from ketenlink.kafka_clients import client_options
@@ -40,15 +42,17 @@ PORT_OFFSET = 300
 APP_ID = "ketenlink"
 
 
-@pytest.fixture(scope="module")
-def secure(settings: Settings, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[tuple[KafkaSettings, TopicLayout]]:
-    """A SASL/SCRAM broker with the topic spec, the users and the ACLs applied."""
+@pytest.fixture(scope="module", params=["sasl", "sasl_ssl"])
+def secure(request: pytest.FixtureRequest, settings: Settings,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KafkaSettings, TopicLayout]]:
+    """A SASL/SCRAM broker (over TLS under sasl_ssl) with the topic spec, the users and the
+    ACLs applied."""
     var_dir = tmp_path_factory.mktemp("secure-kafka")
     kafka = KafkaSettings(port=settings.kafka.port + PORT_OFFSET,
                           controller_port=settings.kafka.controller_port + PORT_OFFSET,
-                          version=settings.kafka.version, heap="512m", security="sasl",
-                          credentials_file=var_dir / "kafka-credentials.json")
+                          version=settings.kafka.version, heap="512m", security=request.param,
+                          credentials_file=var_dir / "kafka-credentials.json",
+                          tls_dir=var_dir / "tls")
     server = KafkaServer(kafka, find_java(), var_dir, settings.cache_dir.expanduser(), 0)
     server.start()
     try:
@@ -176,6 +180,27 @@ def test_wrong_password_and_no_login_are_refused(secure: tuple[KafkaSettings, To
                          api_version_auto_timeout_ms=5000).close()
 
 
+def test_the_listener_speaks_only_its_own_transport(secure: tuple[KafkaSettings, TopicLayout],
+                                                    tmp_path: Path) -> None:
+    """Under sasl_ssl a right password without TLS is refused, and so is TLS to a client that
+    does not trust the installation's CA (another CA's certificate is not the broker); under
+    sasl, a TLS client finds no TLS."""
+    kafka, _ = secure
+    ok = client_options(as_user(kafka, "partner-kvk"))
+    KafkaAdminClient(**ok, request_timeout_ms=5000).close()
+    other_ca = ensure_ca(tmp_path / "other-ca")
+    if kafka.security == "sasl":
+        wrong = [{**ok, "security_protocol": "SASL_SSL", "ssl_cafile": str(other_ca)}]
+    else:
+        assert stat.S_IMODE(os.stat(kafka.tls_dir / "kafka.key.pem").st_mode) == 0o600
+        wrong = [{**ok, "security_protocol": "SASL_PLAINTEXT"},  # the password in clear
+                 {**ok, "ssl_cafile": str(other_ca)}]
+    for options in wrong:
+        with pytest.raises(KafkaError):
+            KafkaAdminClient(**options, request_timeout_ms=5000,
+                             api_version_auto_timeout_ms=5000).close()
+
+
 def test_gateway_service_publishes_for_every_partner(secure: tuple[KafkaSettings, TopicLayout]
                                                      ) -> None:
     """The gateway's own Publisher under svc-gateway: the platform piece works under SASL."""
@@ -204,8 +229,9 @@ def test_stream_worker_runs_under_its_service_user(
            "KETENLINK_TOPIC_PREFIX": "",
            "KETENLINK_KAFKA__PORT": str(kafka.port),
            "KETENLINK_KAFKA__CONTROLLER_PORT": str(kafka.controller_port),
-           "KETENLINK_KAFKA__SECURITY": "sasl", "KETENLINK_KAFKA__USER": "svc-worker",
-           "KETENLINK_KAFKA__CREDENTIALS_FILE": str(kafka.credentials_file)}
+           "KETENLINK_KAFKA__SECURITY": kafka.security, "KETENLINK_KAFKA__USER": "svc-worker",
+           "KETENLINK_KAFKA__CREDENTIALS_FILE": str(kafka.credentials_file),
+           "KETENLINK_KAFKA__TLS_DIR": str(kafka.tls_dir)}
     log = tmp_path / "worker.log"
     with ServiceProcess("worker", log, env=env) as worker:
         deadline = time.monotonic() + 120

@@ -153,3 +153,25 @@ def test_sasl_without_a_user_or_password_is_a_clear_error(tmp_path: Path) -> Non
     with pytest.raises(KafkaLoginError, match="svc-x"):
         client_options(KafkaSettings(security="sasl", user="svc-x",
                                      credentials_file=tmp_path / "x.json"))
+
+
+def test_sasl_ssl_broker_and_client_speak_tls_with_the_local_ca(tmp_path: Path) -> None:
+    path = tmp_path / "creds.json"
+    ensure_credentials(path, ["svc-sink"])
+    kafka = KafkaSettings(security="sasl_ssl", user="svc-sink", credentials_file=path,
+                          tls_dir=tmp_path / "tls")
+    with pytest.raises(KafkaLoginError, match=r"ca\.pem"):  # no CA yet: a clear error
+        client_options(kafka)
+    props = dict(line.split("=", 1) for line in server_properties(kafka, tmp_path).splitlines())
+    assert props["listeners"] == "SASL_SSL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["inter.broker.listener.name"] == "SASL_SSL"
+    assert props["ssl.keystore.type"] == "PEM"
+    assert Path(props["ssl.keystore.location"]).is_file()
+    assert Path(props["ssl.truststore.location"]) == (tmp_path / "tls" / "ca.pem").resolve()
+    assert "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config" in props
+    options = client_options(kafka)
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["ssl_cafile"] == str(tmp_path / "tls" / "ca.pem")
+    assert options["ssl_check_hostname"] is True
+    credentials = faust_credentials(kafka)
+    assert credentials is not None and credentials.protocol.value == "SASL_SSL"

@@ -17,7 +17,7 @@ from graph.driver import open_driver
 from graph.queries import AnalystQueries
 from infra.topics import load_layout
 from ketenlink.audit import AuditLog
-from ketenlink.http_serving import absorb_stop_signals, listen, uvicorn_server
+from ketenlink.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
 from ketenlink.settings import Settings
 from policy.clearance import clearance_for
 from producers.publisher import Publisher
@@ -46,11 +46,13 @@ def run_explorer(settings: Settings) -> None:
                                  layout.name("alerts.om"), load_rules()),
                 reviews=ReviewDesk(queries, driver, database, audit, publisher,
                                    layout.name("resolver.judgements")),
-                audit=audit, clearance_for=clearance_for)
-            log.info("explorer.starting", url=f"http://{config.host}:{config.port}",
+                audit=audit, clearance_for=clearance_for,
+                secure_cookie=config.cookie_secure)
+            log.info("explorer.starting", url=base_url(config.host, config.port, config.tls),
                      accounts=len(services.accounts.usernames()))
             with absorb_stop_signals("explorer"):
-                uvicorn_server(create_explorer_app(services)).run(sockets=[sock])
+                uvicorn_server(create_explorer_app(services), config.tls, sock,
+                               "explorer").run(sockets=[sock])
     finally:
         sock.close()
     log.info("explorer.stopped")

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from ketenlink.exceptions import ServerStartError
+from ketenlink.settings import TlsFiles
 
 log = structlog.get_logger(__name__)
 
@@ -47,11 +48,26 @@ def listen(host: str, port: int, service: str, port_setting: str) -> socket.sock
     return sock
 
 
-def uvicorn_server(app: FastAPI) -> uvicorn.Server:
+def uvicorn_server(app: FastAPI, tls: TlsFiles | None = None,
+                   sock: socket.socket | None = None, service: str = "server") -> uvicorn.Server:
     """uvicorn logging through the root logger ``ketenlink.logging`` configured; the apps log
-    every request themselves, so uvicorn's access log is off."""
+    every request themselves, so uvicorn's access log is off. With ``tls`` enabled it answers
+    HTTPS only (TLS 1.2 or newer, Python's default context)."""
+    cert = key = None
+    if tls is not None and tls.cert_file is not None and tls.key_file is not None:
+        for path in (tls.cert_file, tls.key_file):
+            if not path.is_file():
+                host, port = sock.getsockname()[:2] if sock is not None else ("-", 0)
+                raise ServerStartError(service, host, port, f"the TLS file {path} does not exist")
+        cert, key = str(tls.cert_file), str(tls.key_file)
     return uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
-                                         server_header=False))
+                                         server_header=False, ssl_certfile=cert,
+                                         ssl_keyfile=key))
+
+
+def base_url(host: str, port: int, tls: TlsFiles) -> str:
+    """The URL a client reaches a service on."""
+    return f"{'https' if tls.enabled else 'http'}://{host}:{port}"
 
 
 @contextlib.contextmanager
@@ -75,11 +91,16 @@ def absorb_stop_signals(service: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0,
+                        tls: TlsFiles | None = None) -> Iterator[str]:
     """Serve ``app`` from a daemon thread; yields the base URL (``port=0`` picks a free port)."""
     sock = listen(host, port, "background server", "another port")
     bound_host, bound_port = sock.getsockname()[:2]
-    server = uvicorn_server(app)
+    try:
+        server = uvicorn_server(app, tls, sock)
+    except ServerStartError:
+        sock.close()
+        raise
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="http-server", daemon=True)
     thread.start()
@@ -90,7 +111,7 @@ def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0) ->
                 raise ServerStartError("background server", bound_host, bound_port,
                                        "uvicorn did not start")
             time.sleep(0.01)
-        yield f"http://{bound_host}:{bound_port}"
+        yield base_url(bound_host, bound_port, tls or TlsFiles())
     finally:
         server.should_exit = True
         thread.join(timeout=_STARTUP_TIMEOUT_S)

@@ -116,11 +116,34 @@ class Neo4jSettings(BaseModel):
         return f"bolt://{self.host}:{self.bolt_port}"
 
 
+class TlsFiles(BaseModel):
+    """A certificate chain and its key (PEM) an HTTP service answers over TLS with; both unset
+    is plain HTTP (loopback, or behind a reverse proxy that ends TLS)."""
+
+    model_config = _FROZEN
+
+    cert_file: Path | None = Field(default=None, description="PEM: the certificate, then its "
+                                                             "chain up to the CA.")
+    key_file: Path | None = Field(default=None, description="PEM: the private key (keep it "
+                                                            "0600).")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> TlsFiles:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("tls needs both cert_file and key_file, or neither")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert_file is not None
+
+
 class GatewaySettings(BaseModel):
     """The HTTP gateway partners publish through."""
 
     model_config = _FROZEN
 
+    tls: TlsFiles = TlsFiles()
     host: str = "127.0.0.1"
     port: int = Field(default=18080, ge=1, le=65535)
     tokens_file: Path = Path("var/gateway/tokens.json")
@@ -134,6 +157,11 @@ class ExplorerSettings(BaseModel):
 
     model_config = _FROZEN
 
+    tls: TlsFiles = TlsFiles()
+    secure_cookie: bool | None = Field(
+        default=None, description="Mark the session cookie Secure (sent over HTTPS only). "
+                                  "Default: when tls is on; set true behind a reverse proxy "
+                                  "that ends TLS.")
     host: str = "127.0.0.1"
     port: int = Field(default=18090, ge=1, le=65535)
     users_file: Path = Path("var/explorer/users.json")
@@ -141,6 +169,11 @@ class ExplorerSettings(BaseModel):
     session_max_hours: float = Field(default=8.0, gt=0)
     login_attempts: int = Field(default=5, ge=1,
                                 description="Failed logins per user per 15 minutes before 429.")
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Whether the session cookie is marked Secure: as set, else when TLS is on."""
+        return self.tls.enabled if self.secure_cookie is None else self.secure_cookie
 
 
 class WebhookSettings(BaseModel):

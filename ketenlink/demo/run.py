@@ -21,6 +21,7 @@ from ketenlink.demo.scenario import (
 )
 from ketenlink.demo.services import Services, interruptible, start_services, wait_for_interrupt
 from ketenlink.demo.summary import DemoSummary, summarise
+from ketenlink.http_serving import base_url
 from ketenlink.settings import Settings
 
 
@@ -38,7 +39,8 @@ def run_demo(settings: Settings, echo: Callable[[str], None], wait: bool = True)
     scenario = generate_scenario(settings, run_id, echo)
     tokens = {partner: fresh_token(settings, partner) for partner in VIA_GATEWAY}
     password = fresh_login(settings)
-    explorer_url = f"http://{settings.explorer.host}:{settings.explorer.port}"
+    explorer_url = base_url(settings.explorer.host, settings.explorer.port,
+                            settings.explorer.tls)
     with Services(settings.var_dir / "log") as services:
         gateway_url = start_services(settings, services, explorer_url, echo)
         before = end_offsets(settings, [layout.name("signals.normalised"),

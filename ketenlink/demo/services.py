@@ -13,6 +13,7 @@ from types import TracebackType
 import httpx
 
 from ketenlink.demo.errors import DemoError
+from ketenlink.http_serving import base_url
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import Settings
 
@@ -69,7 +70,7 @@ def start_services(settings: Settings, services: Services, explorer_url: str,
     """Start the child processes, wait for the gateway and the explorer; the gateway's URL."""
     for command, args in SERVICES:
         services.start(command, args)
-    gateway_url = f"http://{settings.gateway.host}:{settings.gateway.port}"
+    gateway_url = base_url(settings.gateway.host, settings.gateway.port, settings.gateway.tls)
     wait_until_up("gateway", f"{gateway_url}/openapi.json", services)
     wait_until_up("explorer", f"{explorer_url}/healthz", services)
     echo(f"  worker, sink, router, alert engine, gateway ({gateway_url}) and explorer "

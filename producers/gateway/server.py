@@ -11,7 +11,7 @@ from kafka.errors import KafkaError
 
 from infra.topics import load_layout
 from ketenlink.exceptions import ServerStartError
-from ketenlink.http_serving import absorb_stop_signals, listen, uvicorn_server
+from ketenlink.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
 from ketenlink.settings import Settings
 from producers.exceptions import GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
@@ -42,10 +42,10 @@ def run_gateway(settings: Settings) -> None:
     try:
         with _publisher(settings, gateway.host, gateway.port) as publisher:
             app = create_gateway_app(settings, publisher, tokens, pseudonymiser, layout)
-            log.info("gateway.starting", host=gateway.host, port=gateway.port,
+            log.info("gateway.starting", url=base_url(gateway.host, gateway.port, gateway.tls),
                      partners=list(layout.partners), active_tokens=len(active))
             with absorb_stop_signals("gateway"):
-                uvicorn_server(app).run(sockets=[sock])
+                uvicorn_server(app, gateway.tls, sock, "gateway").run(sockets=[sock])
     finally:
         sock.close()
     log.info("gateway.stopped")

@@ -68,9 +68,10 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     from graph.queries import AnalystQueries
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
+    from ketenlink.kafka_clients import for_service
     from producers.publisher import Publisher
 
-    settings = _settings(ctx)
+    settings = for_service(_settings(ctx), "alerts")
     try:
         rules = load_rules(rules_file)
         clearance = rules.reviewer_clearance()

@@ -41,9 +41,10 @@ def _fail(exc: KetenlinkError) -> None:
 def serve(ctx: typer.Context) -> None:
     """Serve the explorer (KETENLINK_EXPLORER__HOST/PORT) until SIGTERM / Ctrl-C."""
     from explorer.server import run_explorer
+    from ketenlink.kafka_clients import for_service
 
     try:
-        run_explorer(_settings(ctx))
+        run_explorer(for_service(_settings(ctx), "explorer"))
     except KetenlinkError as exc:
         _fail(exc)
 

@@ -41,7 +41,12 @@ from pydantic import SecretStr
 from infra.exceptions import InfraError
 from infra.tls import ensure_server_certificate
 from infra.topics import TopicLayout
-from ketenlink.kafka_clients import SCRAM_MECHANISM, SECURITY_PROTOCOLS, read_credentials
+from ketenlink.kafka_clients import (
+    SCRAM_MECHANISM,
+    SECURITY_PROTOCOLS,
+    read_credentials,
+    service_user,
+)
 from ketenlink.private_files import locked, write_private
 from ketenlink.settings import KafkaSettings
 
@@ -99,10 +104,6 @@ def partner_user(partner: str) -> str:
     return f"partner-{partner}"
 
 
-def service_user(service: str) -> str:
-    return f"svc-{service}"
-
-
 def users(layout: TopicLayout) -> list[str]:
     """Every user the stack creates: admin, one per partner (inbound or recipient), one per
     service."""
@@ -152,6 +153,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     sink = service_user("sink")
     topic(sink, "signals.resolved", "READ", "DESCRIBE")
     topic(sink, "entities.merges", "READ", "DESCRIBE")
+    topic(sink, "signals.rejected", "WRITE", "DESCRIBE")  # records the graph refuses, parked
     group(sink, f"{app_id}-graph-sink")
 
     gateway = service_user("gateway")  # publishes on behalf of the partner its token names

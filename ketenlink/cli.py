@@ -17,6 +17,7 @@ from alerts.cli import alerts_app
 from explorer.cli import explorer_app
 from graph.cli import graph_app
 from ketenlink.exceptions import KetenlinkError
+from ketenlink.kafka_clients import for_service
 from ketenlink.logging import configure_logging
 from ketenlink.settings import Settings
 from policy.cli import partners_app
@@ -58,9 +59,10 @@ def _main(ctx: typer.Context) -> None:
     ctx.obj = settings
 
 
-def _settings(ctx: typer.Context) -> Settings:
+def _settings(ctx: typer.Context, service: str = "operator") -> Settings:
+    """The settings for this command, as ``service`` (its own Kafka user under sasl)."""
     settings: Settings = ctx.obj
-    return settings
+    return for_service(settings, service)
 
 
 def _warn_default_secrets(settings: Settings) -> None:
@@ -154,7 +156,7 @@ def worker(ctx: typer.Context) -> None:
     """Run the faust stream workers (intake of every partner's inbound topic)."""
     from streams.worker import run_worker
 
-    run_worker(_settings(ctx))
+    run_worker(_settings(ctx, "worker"))
 
 
 @app.command("router")
@@ -163,7 +165,7 @@ def router(ctx: typer.Context) -> None:
     redacted to the partner's clearance (deliveries.<partner>)."""
     from streams.router import run_router
 
-    run_router(_settings(ctx))
+    run_router(_settings(ctx, "router"))
 
 
 @audit_app.command("verify")
@@ -202,7 +204,7 @@ def sink(ctx: typer.Context) -> None:
     from infra.topics import load_layout
     from producers.publisher import Publisher
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, "sink")
     layout = load_layout(prefix=settings.topic_prefix)
     topics = SinkTopics(resolved=layout.name("signals.resolved"),
                         merges=layout.name("entities.merges"),
@@ -299,7 +301,7 @@ def gateway(ctx: typer.Context) -> None:
     from producers.gateway.server import run_gateway
 
     try:
-        run_gateway(_settings(ctx))
+        run_gateway(_settings(ctx, "gateway"))
     except KetenlinkError as exc:
         _fail(exc)
 
@@ -361,7 +363,7 @@ def deliver(ctx: typer.Context) -> None:
     from policy.live import LiveRegistry
     from producers.publisher import Publisher
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, "deliver")
     layout = load_layout(prefix=settings.topic_prefix)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

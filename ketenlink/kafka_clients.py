@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from ketenlink.exceptions import KetenlinkError
-from ketenlink.settings import KafkaSettings
+from ketenlink.settings import KafkaSettings, Settings
 
 if TYPE_CHECKING:
     from faust.auth import SASLCredentials
@@ -32,6 +32,21 @@ class KafkaLoginError(KetenlinkError):
     def __init__(self, user: str | None, reason: str) -> None:
         self.user, self.reason = user, reason
         super().__init__(f"no Kafka login for user {user!r}: {reason}")
+
+
+def service_user(service: str) -> str:
+    """The Kafka user of a platform service (``worker``, ``sink``…, ``operator`` for the CLI)."""
+    return f"svc-{service}"
+
+
+def for_service(settings: Settings, service: str) -> Settings:
+    """``settings`` for a process of ``service``: under sasl or sasl_ssl with no Kafka user
+    configured, the service's own user, so that each process has only its own rights (the ACL
+    table, infra/kafka_security.py) without an environment of its own."""
+    if settings.kafka.security == "plaintext" or settings.kafka.user is not None:
+        return settings
+    kafka = settings.kafka.model_copy(update={"user": service_user(service)})
+    return settings.model_copy(update={"kafka": kafka})
 
 
 def faust_broker(kafka: KafkaSettings) -> list[str]:

@@ -4,19 +4,22 @@ installation's CA): a dedicated single-node broker with SCRAM users and the ACL 
 
 The broker listens on the session's Kafka ports + 300 (so parallel sessions with other bases
 never collide), keeps its data and credentials under the test's temporary directory and is
-stopped at the end. Neo4j is not needed.
+stopped at the end. The test of every service uses the session's Neo4j.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import (
@@ -24,10 +27,12 @@ from kafka.errors import (
     KafkaError,
     TopicAuthorizationFailedError,
 )
+from neo4j import Driver
 from pydantic import SecretStr
 
 from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
 from infra.kafka_server import KafkaServer
+from infra.offsets import wait_committed
 from infra.tls import ensure_ca
 from infra.tools import find_java
 from infra.topics import TopicLayout, apply_topics, load_layout
@@ -35,7 +40,9 @@ from ketenlink.kafka_clients import client_options
 from ketenlink.services import ServiceProcess
 from ketenlink.settings import KafkaSettings, Settings
 from producers.exceptions import PublishError
+from producers.gateway.server import create_token
 from producers.publisher import Publisher
+from schemas.signal import signal_id_for
 from tests.unit.schemas.signals import valid_doc
 
 PORT_OFFSET = 300
@@ -243,3 +250,83 @@ def test_stream_worker_runs_under_its_service_user(
     assert found, log.read_text()[-3000:]
     assert json.loads(found[0])["signal"]["partner_ref"] == doc["partner_ref"]
     assert "password" not in log.read_text().lower()
+
+
+def test_every_service_runs_as_its_own_user(secure: tuple[KafkaSettings, TopicLayout],
+                                            settings: Settings, driver: Driver,
+                                            tmp_path: Path) -> None:
+    """The demo's processes (worker, sink, router, alert engine, gateway, explorer), each
+    started with no Kafka user of its own, run as their service users (``for_service``) with
+    only the ACL table's rights: a partner's signal posted to the gateway reaches the graph,
+    the router and the alert engine read it, and no process is refused anything."""
+    kafka, layout = secure
+    ref = f"pipeline-{kafka.security}-{uuid.uuid4().hex[:8]}"
+    gateway_port, explorer_port = _free_port(), _free_port()
+    env = {"KETENLINK_VAR_DIR": str(tmp_path / "var"), "KETENLINK_FAUST_APP_ID": APP_ID,
+           "KETENLINK_TOPIC_PREFIX": "", "KETENLINK_LOG_FORMAT": "json",
+           "KETENLINK_KAFKA__PORT": str(kafka.port),
+           "KETENLINK_KAFKA__CONTROLLER_PORT": str(kafka.controller_port),
+           "KETENLINK_KAFKA__SECURITY": kafka.security,
+           "KETENLINK_KAFKA__CREDENTIALS_FILE": str(kafka.credentials_file),
+           "KETENLINK_KAFKA__TLS_DIR": str(kafka.tls_dir),
+           "KETENLINK_GATEWAY__PORT": str(gateway_port),
+           "KETENLINK_GATEWAY__TOKENS_FILE": str(tmp_path / "tokens.json"),
+           "KETENLINK_EXPLORER__PORT": str(explorer_port),
+           "KETENLINK_EXPLORER__USERS_FILE": str(tmp_path / "users.json")}
+    clean = {k: v for k, v in os.environ.items() if k != "KETENLINK_KAFKA__USER"}
+    local = settings.model_copy(update={"gateway": settings.gateway.model_copy(
+        update={"tokens_file": tmp_path / "tokens.json"})})
+    token = create_token(local, "riec")
+    with ExitStack() as running:
+        services = {name: running.enter_context(ServiceProcess(
+            name, tmp_path / f"{name}.log", env={**clean, **env}, args=args))
+            for name, args in (("worker", ()), ("sink", ()), ("router", ()),
+                               ("alerts", ("run",)), ("gateway", ()), ("explorer", ("serve",)))}
+
+        def alive() -> None:
+            for name, service in services.items():
+                assert service.returncode is None, \
+                    f"{name}: {(tmp_path / f'{name}.log').read_text()[-3000:]}"
+
+        _until(lambda: _answers(f"http://127.0.0.1:{gateway_port}/healthz")
+               and _answers(f"http://127.0.0.1:{explorer_port}/healthz"), alive, "HTTP")
+        posted = httpx.post(f"http://127.0.0.1:{gateway_port}/v1/signals",
+                            json=valid_doc(partner="riec", partner_ref=ref),
+                            headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert posted.status_code == 202, posted.text
+        signal_id = signal_id_for("riec", ref)
+        _until(lambda: bool(driver.execute_query(
+            "MATCH (s:Signal {signal_id: $id}) RETURN s", id=signal_id,
+            database_=settings.neo4j.database).records), alive, "the Signal node")
+        resolved = layout.name("signals.resolved")
+        for group in (f"{APP_ID}-router", f"{APP_ID}-alerts", f"{APP_ID}-graph-sink"):
+            assert wait_committed(as_user(kafka, ADMIN_USER), group, [resolved], 120.0, alive), \
+                f"{group} did not commit the end of {resolved}"
+        alive()
+    for name in services:
+        text = (tmp_path / f"{name}.log").read_text()
+        assert "AuthorizationFailed" not in text and "not authorized" not in text.lower(), \
+            f"{name}: {text[-3000:]}"
+        assert kafka.credentials_file.read_text() not in text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _until(done: Callable[[], bool], check: Callable[[], None], what: str,
+           timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        check()
+        assert time.monotonic() < deadline, f"waited {timeout:.0f} s for {what}"
+        time.sleep(0.5)

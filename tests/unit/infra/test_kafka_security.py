@@ -64,7 +64,7 @@ def test_services_write_only_what_their_job_needs() -> None:
     assert written("svc-gateway") == {f"p.signals.in.{p}" for p in LAYOUT.partners}
     assert written("svc-router") == {*(f"p.deliveries.{r}" for r in LAYOUT.recipients),
                                      "p.signals.rejected"}
-    assert written("svc-sink") == set()
+    assert written("svc-sink") == {"p.signals.rejected"}  # what the graph refuses, parked
     assert written("svc-worker") == {"p.signals.normalised", "p.signals.rejected",
                                      "p.signals.resolved", "p.entities.merges", "app-"}
     assert not any(g.user == ADMIN_USER for g in TABLE)  # a super user needs no ACL

@@ -68,6 +68,7 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     from graph.queries import AnalystQueries
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
+    from policy.registry import load_registry
     from producers.publisher import Publisher
 
     settings = _settings(ctx)
@@ -91,8 +92,10 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     try:
         with open_driver(settings.neo4j, retry_s=5.0) as driver, AuditLog.open(settings) as audit, \
                 Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher:
-            store = AlertStore(driver, settings.neo4j.database)
-            engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit),
+            registry = load_registry()
+            store = AlertStore(driver, settings.neo4j.database, registry)
+            engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit,
+                                                       registry),
                                  rules, clearance, publisher, topics.proposed)
             stats = run_engine(consumer, store, engine, topics, rules, stop)
     finally:
@@ -112,6 +115,7 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
     from policy.clearance import Caller, clearance_for
+    from policy.registry import load_registry
     from producers.publisher import Publisher
 
     settings = _settings(ctx)
@@ -121,8 +125,8 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     released = load_layout(prefix=settings.topic_prefix).name("alerts.om")
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
             Publisher(settings.kafka, client_id="ketenlink-alerts-release") as publisher:
-        yield (AlertDesk(AlertStore(driver, settings.neo4j.database), audit, publisher, released,
-                         rules), caller, rules)
+        yield (AlertDesk(AlertStore(driver, settings.neo4j.database, load_registry()), audit,
+                         publisher, released, rules), caller, rules)
 
 
 def _act(ctx: typer.Context, analyst: str, partner: str | None,

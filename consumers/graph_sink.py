@@ -5,16 +5,16 @@ A consumer group reads ``signals.resolved`` and ``entities.merges``. One poll ba
 graph model, built to converge whatever the arrival order); the Kafka offsets are committed only
 after Neo4j committed, so a crash replays the batch and the replay changes nothing.
 
+What nobody but the publisher may see never reaches the graph: a Signal node keeps only the
+properties ``policy.view.storable`` allows for the publisher's source kind (an anonymous tip's
+partner_ref is dropped; its signal id, uuid5 of partner and partner_ref, is all the graph needs).
+
 Faults:
 
 - **Neo4j unavailable** (any error the driver calls retryable: server down, leader switch,
   deadlock): the sink pauses its partitions, keeps polling so it stays in the group, retries the
   same batch with exponential backoff (0.5 s doubling to 30 s) and resumes when Neo4j answers.
   Nothing is committed meanwhile, so nothing is lost.
-What nobody but the publisher may see never reaches the graph: a Signal node keeps only the
-properties ``policy.view.storable`` allows for the publisher's source kind (an anonymous tip's
-partner_ref is dropped; its signal id, uuid5 of partner and partner_ref, is all the graph needs).
-
 - **A record the graph refuses** (not JSON, not a resolved record, or a non-retryable Neo4j error
   on it): the batch is written record by record, and each record that still fails is parked on
   ``signals.rejected`` with its reason and original bytes; the rest is written.

@@ -69,6 +69,7 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
     from ketenlink.kafka_clients import for_service
+    from policy.registry import load_registry
     from producers.publisher import Publisher
 
     settings = for_service(_settings(ctx), "alerts")
@@ -92,8 +93,10 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     try:
         with open_driver(settings.neo4j, retry_s=5.0) as driver, AuditLog.open(settings) as audit, \
                 Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher:
-            store = AlertStore(driver, settings.neo4j.database)
-            engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit),
+            registry = load_registry()
+            store = AlertStore(driver, settings.neo4j.database, registry)
+            engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit,
+                                                       registry),
                                  rules, clearance, publisher, topics.proposed)
             stats = run_engine(consumer, store, engine, topics, rules, stop)
     finally:
@@ -113,6 +116,7 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
     from policy.clearance import Caller, clearance_for
+    from policy.registry import load_registry
     from producers.publisher import Publisher
 
     settings = _settings(ctx)
@@ -122,8 +126,8 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     released = load_layout(prefix=settings.topic_prefix).name("alerts.om")
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
             Publisher(settings.kafka, client_id="ketenlink-alerts-release") as publisher:
-        yield (AlertDesk(AlertStore(driver, settings.neo4j.database), audit, publisher, released,
-                         rules), caller, rules)
+        yield (AlertDesk(AlertStore(driver, settings.neo4j.database, load_registry()), audit,
+                         publisher, released, rules), caller, rules)
 
 
 def _act(ctx: typer.Context, analyst: str, partner: str | None,

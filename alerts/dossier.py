@@ -11,7 +11,9 @@ A plain JSON document (``build_dossier``), built only from what the reviewer may
   evidence links to the anchor);
 - ``findings``: per rule, its members and details (window and partners; ring regions);
 - ``evidence``: the signals counted — id, revision, partner, observed time, severity, category,
-  distribution, purpose, barrier stages, indicator codes; never a narrative;
+  distribution, purpose, barrier stages, indicator codes; never a narrative. The sightings come
+  from ``AlertStore.facts``, which reads each signal through ``policy.view.record_view`` for the
+  reviewer (the field policy of every answer), so nothing here exceeds what the reviewer may see;
 - ``links``: the connections that explain how the members hang together (relation edges and
   co-mentions, as the analyst queries find them), each cut down to the evidence signals and
   their partners;

@@ -3,7 +3,9 @@
 Constant Cypher, values only as parameters, ``database_`` always given. The reviewer's clearance
 reaches Cypher as ``policy.visible_pairs`` (``$partner``, ``$cleared``), exactly as the analyst
 queries apply it: a signal is read iff its publisher is the reviewer or ``may_see`` allows its
-``[distribution, purpose]``.
+``[distribution, purpose]``. Each evidence signal's properties then pass
+``policy.view.record_view`` for the reviewer (the field policy the router and the explorer
+apply), so a dossier can only hold what the reviewer may see of a signal.
 
 An alert is ``(:Alert {alert_id, status, version, rules, anchor, anchor_name, members, evidence_keys,
 fingerprint, score, reviewer, created_at, updated_at, dossier, sent_version, follow_up_of,
@@ -33,6 +35,8 @@ from alerts.exceptions import AlertConflictError
 from graph.analyst.build import entity_label, to_datetime
 from graph.upsert import MAX_REDIRECTS
 from policy.clearance import Clearance, visible_pairs
+from policy.registry import Registry
+from policy.view import record_view
 from schemas.graph_model import ENTITY_LABEL
 
 log = structlog.get_logger(__name__)
@@ -225,10 +229,11 @@ class AlertRecord:
 
 
 class AlertStore:
-    """The alert engine's and the release desk's access to one Neo4j database."""
+    """The alert engine's and the release desk's access to one Neo4j database; ``registry``
+    gives each publisher's source kind to the field policy."""
 
-    def __init__(self, driver: Driver, database: str) -> None:
-        self._driver, self._database = driver, database
+    def __init__(self, driver: Driver, database: str, registry: Registry) -> None:
+        self._driver, self._database, self._registry = driver, database, registry
 
     # -- the engine's reads ----------------------------------------------------------------
     def missing(self, signals: Mapping[str, int], merged: Iterable[str]) -> list[str]:
@@ -272,7 +277,9 @@ class AlertStore:
             database_=self._database, routing_=RoutingControl.READ)
         return {str(r["entity_id"]): EntityFacts(
             str(r["entity_id"]), entity_label(r["labels"]),
-            tuple(s for e in r["evidence"] if (s := _sighting(e)) is not None))
+            tuple(s for e in r["evidence"]
+                  if (shown := record_view(clearance, e, self._registry)) is not None
+                  and (s := _sighting({**shown, "roles": e.get("roles")})) is not None))
             for r in records}
 
     def alerts_about(self, ids: Iterable[str]) -> dict[str, list[AlertState]]:

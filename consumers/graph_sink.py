@@ -5,6 +5,10 @@ A consumer group reads ``signals.resolved`` and ``entities.merges``. One poll ba
 graph model, built to converge whatever the arrival order); the Kafka offsets are committed only
 after Neo4j committed, so a crash replays the batch and the replay changes nothing.
 
+What nobody but the publisher may see never reaches the graph: a Signal node keeps only the
+properties ``policy.view.storable`` allows for the publisher's source kind (an anonymous tip's
+partner_ref is dropped; its signal id, uuid5 of partner and partner_ref, is all the graph needs).
+
 Faults:
 
 - **Neo4j unavailable** (any error the driver calls retryable: server down, leader switch,
@@ -38,6 +42,8 @@ from graph.reviews import review_id
 from graph.upsert import GraphBatch, write_batch
 from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings
+from policy.registry import Registry, load_registry
+from policy.view import source_of, storable
 from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address
 from streams.resolve.features import ID_PREFIX
@@ -69,19 +75,22 @@ def open_consumer(kafka: KafkaSettings | str, topics: SinkTopics, group_id: str)
                          auto_offset_reset="earliest")
 
 
-def batch_rows(resolved: Iterable[dict[str, Any]], merges: Iterable[dict[str, Any]] = ()
-               ) -> GraphBatch:
-    """The rows of a batch from ``signals.resolved`` values and ``entities.merges`` values.
-    Raises ``KeyError``/``TypeError``/``ValueError`` for a document that is not one of them."""
+def batch_rows(resolved: Iterable[dict[str, Any]], merges: Iterable[dict[str, Any]] = (),
+               registry: Registry | None = None) -> GraphBatch:
+    """The rows of a batch from ``signals.resolved`` values and ``entities.merges`` values;
+    ``registry`` (default: the shipped ``policy/partners.yaml``) gives each publisher's source
+    kind to ``policy.view.storable``. Raises ``KeyError``/``TypeError``/``ValueError`` for a
+    document that is not one of them."""
+    registry = registry if registry is not None else load_registry()
     batch = GraphBatch()
     for doc in resolved:
-        _add_resolved(batch, doc)
+        _add_resolved(batch, doc, registry)
     for merge in merges:
         _add_merge(batch, merge)
     return batch
 
 
-def _add_resolved(batch: GraphBatch, doc: dict[str, Any]) -> None:
+def _add_resolved(batch: GraphBatch, doc: dict[str, Any], registry: Registry) -> None:
     signal = doc["signal"]
     signal_id, revision = doc["signal_id"], doc["revision"]
     if not isinstance(revision, int):
@@ -89,12 +98,12 @@ def _add_resolved(batch: GraphBatch, doc: dict[str, Any]) -> None:
     batch.signals.append({
         "signal_id": signal_id, "partner_id": doc["partner"], "revision": revision,
         "observed_at": signal["observed_at"], "reported_at": signal["reported_at"],
-        "props": {"partner_id": doc["partner"], "partner_ref": signal["partner_ref"],
-                  "category": signal["category"], "severity": signal["severity"],
-                  "distribution": signal["distribution"], "purpose": signal["purpose"],
-                  "indicators": signal["indicators"],
-                  "barrier_stages": signal["barrier_stages"],
-                  "corroborated_by": doc["corroborated_by"]},
+        "props": storable({
+            "partner_id": doc["partner"], "partner_ref": signal["partner_ref"],
+            "category": signal["category"], "severity": signal["severity"],
+            "distribution": signal["distribution"], "purpose": signal["purpose"],
+            "indicators": signal["indicators"], "barrier_stages": signal["barrier_stages"],
+            "corroborated_by": doc["corroborated_by"]}, source_of(registry, doc["partner"])),
     })
     observed = utc_version_time(signal["observed_at"])
     subjects = {s["ref"]: s for s in signal["subjects"]}
@@ -167,9 +176,11 @@ class SinkStats:
 
 def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: SinkTopics,
              parking: Publisher, stop: threading.Event, max_records: int = 5000,
-             on_batch: Callable[[int], None] | None = None) -> SinkStats:
+             on_batch: Callable[[int], None] | None = None, registry: Registry | None = None
+             ) -> SinkStats:
     """Move batches from ``consumer`` (subscribed to ``topics.resolved`` and ``topics.merges``)
-    into Neo4j until ``stop`` is set."""
+    into Neo4j until ``stop`` is set (``registry``: see ``batch_rows``)."""
+    registry = registry if registry is not None else load_registry()
     stats = SinkStats()
     while not stop.is_set():
         polled = consumer.poll(timeout_ms=500, max_records=max_records)
@@ -177,7 +188,7 @@ def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: Sin
         if not records:
             continue
         if not _write_with_retry(consumer, driver, database, topics, parking, records, stop,
-                                 stats):
+                                 stats, registry):
             break  # stopped while Neo4j was away: nothing committed, the batch is read again
         consumer.commit()
         stats.written += len(records)
@@ -189,10 +200,10 @@ def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: Sin
 
 def _write_with_retry(consumer: KafkaConsumer, driver: Driver, database: str,
                       topics: SinkTopics, parking: Publisher, records: Sequence[ConsumerRecord],
-                      stop: threading.Event, stats: SinkStats) -> bool:
+                      stop: threading.Event, stats: SinkStats, registry: Registry) -> bool:
     """Write ``records``; wait out Neo4j outages. False when stopped before it succeeded."""
     def attempt() -> bool:
-        _write_or_park(driver, database, topics, parking, records, stats)
+        _write_or_park(driver, database, topics, parking, records, stats, registry)
         return True
 
     def waiting(exc: Exception, delay: float) -> None:
@@ -210,11 +221,12 @@ def _neo4j_retryable(exc: Exception) -> bool:
 
 
 def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: Publisher,
-                   records: Sequence[ConsumerRecord], stats: SinkStats) -> None:
+                   records: Sequence[ConsumerRecord], stats: SinkStats, registry: Registry
+                   ) -> None:
     """One transaction for the batch; when the batch holds a record the graph refuses, each
     record on its own, parking those that fail."""
     try:
-        write_batch(driver, database, _batch(records, topics))
+        write_batch(driver, database, _batch(records, topics, registry))
         return
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("sink.batch_refused", error=repr(exc), records=len(records))
@@ -224,7 +236,7 @@ def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: P
         log.warning("sink.batch_refused", error=str(exc), records=len(records))
     for record in records:
         try:
-            write_batch(driver, database, _batch([record], topics))
+            write_batch(driver, database, _batch([record], topics, registry))
         except (KeyError, TypeError, ValueError) as exc:
             _park(parking, topics.rejected, record, f"not a {_kind(record, topics)} record: "
                                                     f"{type(exc).__name__}: {exc}")
@@ -236,7 +248,8 @@ def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: P
             stats.parked += 1
 
 
-def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics) -> GraphBatch:
+def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics, registry: Registry
+           ) -> GraphBatch:
     resolved: list[dict[str, Any]] = []
     merges: list[dict[str, Any]] = []
     for record in records:
@@ -244,7 +257,7 @@ def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics) -> GraphBatch:
         if not isinstance(doc, dict):
             raise TypeError("a JSON object is expected")
         (merges if record.topic == topics.merges else resolved).append(doc)
-    return batch_rows(resolved, merges)
+    return batch_rows(resolved, merges, registry)
 
 
 def _kind(record: ConsumerRecord, topics: SinkTopics) -> str:

@@ -2,8 +2,10 @@
 
 Every ``/api`` request but login needs a live session (cookie ``ketenlink_session``); every
 state-changing one also the session's CSRF token in ``X-CSRF-Token``. What an analyst sees is
-decided by ``policy.clearance.may_see`` inside the analyst queries, the alert desk and the review
-desk, with the clearance of the analyst's partner; each of them writes the audit entry. Errors
+decided by ``policy.clearance.may_see`` (which signals) and ``policy.view.visible_fields``
+(which of their fields: the same call that cuts the router's deliveries) inside the analyst
+queries, the alert desk and the review desk, with the clearance of the analyst's partner; each
+of them writes the audit entry. Errors
 answer ``{"detail": ...}`` with the status of their kind, never a stack trace.
 """
 

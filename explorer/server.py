@@ -20,6 +20,7 @@ from ketenlink.audit import AuditLog
 from ketenlink.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
 from ketenlink.settings import Settings
 from policy.clearance import clearance_for
+from policy.registry import load_registry
 from producers.publisher import Publisher
 
 log = structlog.get_logger(__name__)
@@ -31,18 +32,19 @@ def run_explorer(settings: Settings) -> None:
     config = settings.explorer
     sock = listen(config.host, config.port, "explorer", "KETENLINK_EXPLORER__PORT")
     layout = load_layout(prefix=settings.topic_prefix)
+    registry = load_registry()
     try:
         with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
                 Publisher(settings.kafka, client_id="ketenlink-explorer") as publisher:
             database = settings.neo4j.database
-            queries = AnalystQueries(driver, database, audit)
+            queries = AnalystQueries(driver, database, audit, registry)
             services = ExplorerServices(
                 accounts=AccountStore(config.users_file),
                 sessions=SessionStore(timedelta(minutes=config.session_idle_minutes),
                                       timedelta(hours=config.session_max_hours),
                                       config.login_attempts),
                 queries=queries,
-                alerts=AlertDesk(AlertStore(driver, database), audit, publisher,
+                alerts=AlertDesk(AlertStore(driver, database, registry), audit, publisher,
                                  layout.name("alerts.om"), load_rules()),
                 reviews=ReviewDesk(queries, driver, database, audit, publisher,
                                    layout.name("resolver.judgements")),

@@ -29,6 +29,7 @@ from graph.exceptions import GraphError, UnknownEntityError
 from ketenlink.audit import AuditLog
 from ketenlink.settings import Settings
 from policy.clearance import Caller, clearance_for
+from policy.registry import load_registry
 from producers.publisher import Publisher
 from schemas.graph_model import ENTITY_LABEL, relation_types
 
@@ -149,9 +150,11 @@ def neighbourhood_latency(settings: Settings, driver: Driver, audit_topic: str, 
     with Publisher(settings.kafka, client_id="ketenlink-graph-bench-audit") as publisher:
         ways: list[tuple[str, Callable[[str], int | None]]] = [
             ("analyst_api", through(AnalystQueries(driver, database,
-                                                   AuditLog(publisher, audit_topic)))),
+                                                   AuditLog(publisher, audit_topic),
+                                                   load_registry()))),
             ("analyst_api_no_audit", through(AnalystQueries(driver, database,
-                                                            AuditLog(_Discard(), audit_topic)))),
+                                                            AuditLog(_Discard(), audit_topic),
+                                                            load_registry()))),
             ("bare_cypher", bare),
         ]
         for name, call in ways:

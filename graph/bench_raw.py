@@ -10,7 +10,9 @@ constraint indexes the sink uses). What it writes:
 
 - ``(:Partner {partner_id})``, ``(:Signal {signal_id, revision, partner_id, partner_ref,
   observed_at, reported_at, category, severity, distribution, purpose, legal_basis, indicators,
-  barrier_stages, corroborated_by})`` and ``(:Partner)-[:REPORTED]->(:Signal)``;
+  barrier_stages, corroborated_by})`` and ``(:Partner)-[:REPORTED]->(:Signal)``, without what
+  the sink leaves out for nobody but the publisher may see it (``policy.view.storable``: an
+  anonymous tip's partner_ref);
 - ``(:Entity:<Type> {entity_id, <the properties of schemas.graph_model.entity_properties>})``
   for every entity id any record names (merged ones too), the last mention's values;
 - ``(:Signal)-[:MENTIONS {ref, role, revision, version, <the subject's properties>}]->
@@ -37,6 +39,8 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from consumers.graph_sink import node_properties, utc_version_time
+from policy.registry import Registry, load_registry
+from policy.view import source_of, storable
 from schemas.graph_model import ENTITY_LABEL, relation_types
 from schemas.subjects import GRAPH_LABEL
 
@@ -131,8 +135,11 @@ class _Plan:
         self.rels[at][query].append(row)
 
 
-def plan_raw(values: Sequence[bytes], batch_size: int) -> RawPlan:
-    """The baseline's creates for ``values`` (``signals.resolved`` JSON, in topic order)."""
+def plan_raw(values: Sequence[bytes], batch_size: int, registry: Registry | None = None
+             ) -> RawPlan:
+    """The baseline's creates for ``values`` (``signals.resolved`` JSON, in topic order);
+    ``registry`` (default: the shipped ``policy/partners.yaml``) as the sink's ``batch_rows``."""
+    registry = registry if registry is not None else load_registry()
     docs = [json.loads(v) for v in values]
     batches = (len(docs) + batch_size - 1) // batch_size
 
@@ -196,9 +203,10 @@ def plan_raw(values: Sequence[bytes], batch_size: int) -> RawPlan:
     links: dict[tuple[str, str, str], dict[str, Any]] = {}
     for sid, doc in final.items():
         at, signal = signal_at[sid], doc["signal"]
-        props = {"signal_id": sid, "revision": doc["revision"], "partner_id": doc["partner"],
-                 "corroborated_by": doc["corroborated_by"],
-                 **{k: signal[k] for k in _SIGNAL_FIELDS if signal.get(k) is not None}}
+        props = storable({"signal_id": sid, "revision": doc["revision"],
+                          "partner_id": doc["partner"], "corroborated_by": doc["corroborated_by"],
+                          **{k: signal[k] for k in _SIGNAL_FIELDS if signal.get(k) is not None}},
+                         source_of(registry, doc["partner"]))
         plan.node(at, CREATE_SIGNALS, {"props": props, "observed_at": signal["observed_at"],
                                        "reported_at": signal["reported_at"]})
         plan.rel(at, CREATE_REPORTED, {"partner_id": doc["partner"], "signal_id": sid})

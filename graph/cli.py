@@ -42,11 +42,13 @@ def _queries(ctx: typer.Context, partner: str, analyst: str
     from ketenlink.audit import AuditLog
     from ketenlink.settings import Settings
     from policy.clearance import Caller, clearance_for
+    from policy.registry import load_registry
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
-    caller = Caller(analyst, partner, clearance_for(partner))
+    registry = load_registry()
+    caller = Caller(analyst, partner, clearance_for(partner, registry.clearances))
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
-        yield AnalystQueries(driver, settings.neo4j.database, audit), caller
+        yield AnalystQueries(driver, settings.neo4j.database, audit, registry), caller
 
 
 def _run(ctx: typer.Context, partner: str, analyst: str, as_json: bool,

@@ -11,7 +11,11 @@
    allows its distribution and purpose or the caller's partner published it; an entity iff a
    visible signal mentions it; a relation edge iff one of its ``signal_ids`` is visible, its
    provenance then cut down to the visible signals and their partners;
-4. writes the audit entry (who, what, when, how many results) and waits for the broker's
+4. shows a signal's own fields (timeline, why-linked) only as ``policy.view.visible_fields``
+   allows the caller for that signal (``record_fields``: its distribution, purpose and the
+   publisher's source kind from the registry), exactly as the router cuts a delivery: an
+   anonymous tip's partner_ref never;
+5. writes the audit entry (who, what, when, how many results) and waits for the broker's
    acknowledgement — only then returns. A failed audit write raises ``AuditError`` and the
    results are dropped. A lookup of an id that is unknown (or invisible: the same answer) is
    audited as ``not-found`` before ``UnknownEntityError`` is raised.
@@ -87,6 +91,8 @@ from graph.exceptions import QueryInputError, UnknownEntityError, UnknownMunicip
 from ketenlink.audit import AuditLog
 from policy.clearance import Caller, require_role, visible_pairs
 from policy.exceptions import RoleRequiredError
+from policy.registry import Registry
+from policy.view import record_fields
 
 ANALYST_ROLE = "analyst"
 ROWS_PER_NODE = 20
@@ -102,11 +108,21 @@ T = TypeVar("T")
 Work = Callable[[ManagedTransaction, dict[str, Any]], T]
 
 
-class AnalystQueries:
-    """The analyst queries on one database; ``audit`` receives an entry per query."""
+Fields = Callable[[Mapping[str, Any]], frozenset[str]]
+"""A signal node's properties → the fields of it the caller may see."""
 
-    def __init__(self, driver: Driver, database: str, audit: AuditLog) -> None:
+
+class AnalystQueries:
+    """The analyst queries on one database; ``audit`` receives an entry per query; ``registry``
+    gives each publisher's source kind to the field policy (``policy.view``)."""
+
+    def __init__(self, driver: Driver, database: str, audit: AuditLog, registry: Registry
+                 ) -> None:
         self._driver, self._database, self._audit = driver, database, audit
+        self._registry = registry
+
+    def _fields(self, caller: Caller) -> Fields:
+        return lambda node: record_fields(caller.clearance, node, self._registry)
 
     # -- queries -----------------------------------------------------------------------------
     def profile(self, caller: Caller, entity_id: str) -> Profile:
@@ -255,12 +271,15 @@ class AnalystQueries:
         entity_id, filters = check_entity_id(entity_id), filters or Filters()
         limit = check_count(limit, "limit")
 
+        fields = self._fields(caller)
+
         def work(tx: ManagedTransaction, base: dict[str, Any]) -> Timeline:
             anchor, _ = _anchor(tx, base, entity_id)
             rows = list(tx.run(cypher.TIMELINE, {**base, **filters.params()},
                                id=anchor.entity_id, max_rows=limit + 1))
-            entries = tuple(TimelineEntry(signal_summary(r["signal"]), tuple(sorted(r["roles"])))
-                            for r in rows[:limit])
+            entries = tuple(TimelineEntry(signal_summary(r["signal"], shown),
+                                          tuple(sorted(r["roles"])))
+                            for r in rows[:limit] if (shown := fields(r["signal"])))
             return Timeline(anchor, entries, truncated=len(rows) > limit)
 
         params = {"entity_id": entity_id, "limit": limit, **filters.describe()}
@@ -301,9 +320,10 @@ class AnalystQueries:
         A shared signal is listed as ``CO_MENTIONED`` only when it asserts no relation edge
         between the two (else it is already the support of that edge)."""
         a, b = check_entity_id(a, "a"), check_entity_id(b, "b")
+        fields = self._fields(caller)
 
         def work(tx: ManagedTransaction, base: dict[str, Any]) -> WhyLinked:
-            return _why(tx, base, _anchor(tx, base, a)[0], _anchor(tx, base, b)[0])
+            return _why(tx, base, _anchor(tx, base, a)[0], _anchor(tx, base, b)[0], fields)
 
         return self._run(caller, "why_linked", {"a": a, "b": b}, work,
                          lambda r: len(r.reasons))
@@ -314,10 +334,11 @@ class AnalystQueries:
             raise QueryInputError("entity_ids", entity_ids,
                                   f"a path of 2 to {MAX_DEPTH + 1} entity ids")
         ids = [check_entity_id(i, "entity_ids") for i in entity_ids]
+        fields = self._fields(caller)
 
         def work(tx: ManagedTransaction, base: dict[str, Any]) -> tuple[WhyLinked, ...]:
             anchors = [_anchor(tx, base, i)[0] for i in ids]
-            return tuple(_why(tx, base, x, y) for x, y in pairwise(anchors))
+            return tuple(_why(tx, base, x, y, fields) for x, y in pairwise(anchors))
 
         return self._run(caller, "why_path", {"entity_ids": ids}, work,
                          lambda r: sum(len(w.reasons) for w in r))
@@ -434,11 +455,15 @@ def _member_info(tx: ManagedTransaction, base: dict[str, Any], ids: list[str]
     return info
 
 
-def _why(tx: ManagedTransaction, base: dict[str, Any], a: Anchor, b: Anchor) -> WhyLinked:
+def _why(tx: ManagedTransaction, base: dict[str, Any], a: Anchor, b: Anchor, fields: Fields
+         ) -> WhyLinked:
     if a.entity_id == b.entity_id:
         raise QueryInputError("b", b.requested, f"is the same entity as a ({a.entity_id})")
     grouped: dict[tuple[str, str, str], list[Support]] = {}
     for row in tx.run(cypher.WHY, base, a=a.entity_id, b=b.entity_id):
+        shown = fields(row["signal"])
+        if not shown:  # the Cypher already filtered by may_see: never, but fail closed
+            continue
         kind = str(row["kind"])
         if kind == CO_MENTIONED:
             source, target = sorted((a.entity_id, b.entity_id))
@@ -446,7 +471,7 @@ def _why(tx: ManagedTransaction, base: dict[str, Any], a: Anchor, b: Anchor) -> 
             source, target = (a.entity_id, b.entity_id) if row["outgoing"] \
                 else (b.entity_id, a.entity_id)
         grouped.setdefault((source, kind, target), []).append(Support(
-            signal_summary(row["signal"]), tuple(sorted(row["roles_a"])),
+            signal_summary(row["signal"], shown), tuple(sorted(row["roles_a"])),
             tuple(sorted(row["roles_b"]))))
     related = {s.signal.signal_id for (_, kind, _), supports in grouped.items()
                if kind != CO_MENTIONED for s in supports}

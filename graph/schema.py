@@ -1,4 +1,5 @@
-"""Constraints and indexes derived from the node types in schemas/graph_model.py."""
+"""Constraints and indexes derived from the node types in schemas/graph_model.py, and the
+migrations that bring an older graph up to what the sink writes today."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import structlog
 from neo4j import Driver, ManagedTransaction
 
 from graph.exceptions import SchemaError
+from policy.registry import Registry, load_registry
+from policy.view import GRAPH_KEYS, shared_fields, source_of
 from schemas.graph_model import (
     ENTITY_LABEL,
     ENTITY_LABELS,
@@ -58,16 +61,23 @@ matches what a *visible* mention says, never a node property a hidden signal may
 
 
 def apply_schema(driver: Driver, database: str,
-                 node_types: Sequence[NodeType] = NODE_TYPES) -> int:
-    """Ensure every constraint and index exists (idempotent); return how many were ensured."""
+                 node_types: Sequence[NodeType] = NODE_TYPES, registry: Registry | None = None
+                 ) -> int:
+    """Ensure every constraint and index exists and run the migrations (all idempotent);
+    return how many constraints and indexes were ensured. ``registry`` (default: the shipped
+    ``policy/partners.yaml``) gives the publishers' source kinds to ``FORGET_PARTNER_REFS``."""
     statements = schema_statements(node_types)
+    keeping = partners_keeping(registry if registry is not None else load_registry(),
+                               "partner_ref")
     with driver.session(database=database) as session:
         for statement in statements:
             session.execute_write(_run, statement)
         session.run("CALL db.awaitIndexes(60)").consume()
         labelled = session.run(LABEL_ENTITIES).single(strict=True)["labelled"]
+        forgotten = session.run(FORGET_PARTNER_REFS, keeping=keeping).single(
+            strict=True)["forgotten"]
     log.info("graph.schema_applied", database=database, statements=len(statements),
-             entities_labelled=labelled)
+             entities_labelled=labelled, partner_refs_removed=forgotten)
     return len(statements)
 
 
@@ -78,6 +88,24 @@ RETURN count(n) AS labelled
 """
 """Migration: entity nodes written before every entity carried ``ENTITY_LABEL`` get it (a
 no-op on a graph that has it; run in an auto-commit session)."""
+
+
+FORGET_PARTNER_REFS = """
+MATCH (s:Signal) WHERE s.partner_ref IS NOT NULL AND NOT s.partner_id IN $keeping
+CALL (s) { REMOVE s.partner_ref } IN TRANSACTIONS OF 10000 ROWS
+RETURN count(s) AS forgotten
+"""
+"""Migration: a signal keeps its partner_ref only when its publisher is one of ``$keeping``
+(``partners_keeping``); the sink no longer writes an anonymous tip's, and this removes the ones
+written before (a no-op on a graph without them; run in an auto-commit session)."""
+
+
+def partners_keeping(registry: Registry, key: str) -> list[str]:
+    """The partners whose signals a shared store may keep the property ``key`` of
+    (``policy.view.shared_fields`` of their source kind); an unknown partner is not one."""
+    field = GRAPH_KEYS[key]
+    return sorted(p for p in registry.entries
+                  if field in shared_fields(source_of(registry, p)))
 
 
 def _run(tx: ManagedTransaction, statement: str) -> None:

@@ -202,6 +202,7 @@ def sink(ctx: typer.Context) -> None:
     from consumers.graph_sink import DRIVER_RETRY_S, SinkTopics, open_consumer, run_sink
     from graph.driver import open_driver
     from infra.topics import load_layout
+    from policy.registry import load_registry
     from producers.publisher import Publisher
 
     settings = _settings(ctx, "sink")
@@ -217,7 +218,8 @@ def sink(ctx: typer.Context) -> None:
     try:
         with open_driver(settings.neo4j, retry_s=DRIVER_RETRY_S) as driver, \
                 Publisher(settings.kafka, client_id="ketenlink-graph-sink") as parking:
-            stats = run_sink(consumer, driver, settings.neo4j.database, topics, parking, stop)
+            stats = run_sink(consumer, driver, settings.neo4j.database, topics, parking, stop,
+                             registry=load_registry())
     finally:
         consumer.close()
     log.info("sink.stopped", written=stats.written, parked=stats.parked, retries=stats.retries)

@@ -22,16 +22,27 @@ field               shown to
 
 The publisher always sees all of its own signal. Delivery (``streams.route``), graph queries,
 the explorer and alerts call this module or ``may_see`` under it; none decides on its own.
+
+A signal in the graph is a flat record (a ``Signal`` node's properties). ``GRAPH_KEYS`` names the
+field of the table each property belongs to (``partner_id`` and ``revision`` are core); a
+property it does not name (``corroborated_by``: it names partners whose signals the caller may
+not see) is the platform's bookkeeping and never shown. Every answer that shows a signal's
+properties cuts the record with ``record_view`` (``visible_fields`` for the caller's clearance and
+the publisher's source kind, ``source_of``); an answer that only aggregates core fields of
+visible signals (links, profiles, rings) needs no cut, because ``visible_fields`` holds ``core``
+whenever ``may_see`` allows the signal. ``shared_fields`` is what any partner other than the
+publisher may ever see: the graph, shared by every analyst, keeps nothing else (``storable``).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policy.clearance import Clearance, may_see
-from policy.registry import SENSITIVE_SOURCES
+from policy.clearance import DISTRIBUTIONS, PUBLISHER_ONLY, PURPOSES, Clearance, may_see
+from policy.registry import SENSITIVE_SOURCES, Registry
 
 CLEARED_LEVEL = "amber+strict"
 """A partner cleared for this level is a cleared enforcement partner."""
@@ -44,6 +55,17 @@ PATIENT_PSEUDONYM = "patient-pseudonym"
 CORE_KEYS = ("schema_version", "signal_id", "partner", "observed_at", "reported_at", "category",
              "barrier_stages", "indicators", "severity", "distribution", "purpose",
              "legal_basis")
+
+
+UNKNOWN_SOURCE = "anonymous-tips"
+"""How a publisher missing from the registry is treated: as the most sensitive source."""
+ANYONE_ELSE = Clearance("(anyone but the publisher)",
+                        frozenset(DISTRIBUTIONS) - {PUBLISHER_ONLY}, frozenset(PURPOSES))
+"""The widest clearance a partner other than a signal's publisher can hold."""
+GRAPH_KEYS: Mapping[str, str] = {**{key: "core" for key in CORE_KEYS},
+                                 "partner_id": "core", "revision": "core",
+                                 "narrative": "narrative", "partner_ref": "partner_ref"}
+"""Each property of a signal as a flat record (a ``Signal`` node) → its field in the table."""
 
 
 def cleared(clearance: Clearance) -> bool:
@@ -70,6 +92,49 @@ def visible_fields(clearance: Clearance, distribution: str, purpose: str, *, pub
     if publisher_source != "anonymous-tips":
         fields.add("partner_ref")
     return frozenset(fields)
+
+
+def source_of(registry: Registry, partner: str) -> str:
+    """The source kind of a publisher (``UNKNOWN_SOURCE`` when the registry lacks it)."""
+    entry = registry.entries.get(partner)
+    return entry.source if entry is not None else UNKNOWN_SOURCE
+
+
+def shared_fields(publisher_source: str) -> frozenset[str]:
+    """The fields of a signal from a source of this kind that *some* partner other than its
+    publisher may see (with the widest clearance): what a store shared by all partners may
+    keep. An anonymous tip's ``partner_ref`` is not among them."""
+    return visible_fields(ANYONE_ELSE, DISTRIBUTIONS[0], PURPOSES[0],
+                          publisher="(the publisher)", publisher_source=publisher_source)
+
+
+def storable(record: Mapping[str, Any], publisher_source: str) -> dict[str, Any]:
+    """``record`` (a signal as a flat record) without the properties nobody but the publisher
+    may see; properties ``GRAPH_KEYS`` does not name are bookkeeping and kept (never shown)."""
+    keep = shared_fields(publisher_source)
+    return {k: v for k, v in record.items() if k not in GRAPH_KEYS or GRAPH_KEYS[k] in keep}
+
+
+def record_fields(clearance: Clearance, record: Mapping[str, Any], registry: Registry
+                  ) -> frozenset[str]:
+    """``visible_fields`` of a signal given as a flat record (publisher in ``partner_id``)."""
+    publisher = str(record.get("partner_id") or "")
+    return visible_fields(clearance, str(record.get("distribution") or ""),
+                          str(record.get("purpose") or ""), publisher=publisher,
+                          publisher_source=source_of(registry, publisher))
+
+
+def shown_record(record: Mapping[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    """``record`` with only the properties whose field (``GRAPH_KEYS``) is in ``fields``."""
+    return {k: v for k, v in record.items() if GRAPH_KEYS.get(k) in fields}
+
+
+def record_view(clearance: Clearance, record: Mapping[str, Any], registry: Registry
+                ) -> dict[str, Any] | None:
+    """The flat record as the partner holding ``clearance`` may see it; None when it may not
+    see the signal at all."""
+    fields = record_fields(clearance, record, registry)
+    return shown_record(record, fields) if fields else None
 
 
 @dataclass(frozen=True)

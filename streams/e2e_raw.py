@@ -39,6 +39,7 @@ from infra.runtime import ensure_runtime
 from infra.tools import find_java
 from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings, Settings
+from policy.registry import load_registry
 from producers.bench import java_producer
 from producers.publisher import Publisher
 from schemas.graph_model import ENTITY_LABEL
@@ -195,11 +196,13 @@ def warm_graph(settings: Settings, driver: Driver, tag: str, seed: int,
     merges = [copy_merge(m.value, tag) for m in made.merges]
     docs = [json.loads(r.value) for r in records]
     merge_docs = [json.loads(m.value) for m in merges]
+    registry = load_registry()
     for i in range(0, len(docs), WARM_GRAPH_BATCH):  # merges in proportion, as the sink sees them
         j = min(i + WARM_GRAPH_BATCH, len(docs))
         write_batch(driver, settings.neo4j.database,
                     batch_rows(docs[i:j], merge_docs[len(merge_docs) * i // len(docs):
-                                                     len(merge_docs) * j // len(docs)]))
+                                                     len(merge_docs) * j // len(docs)],
+                               registry))
     delete_ids(driver, settings.neo4j.database, ids_of(records, merges))
     return time.perf_counter() - start
 

@@ -1,7 +1,8 @@
 """Routing: for one resolved signal, who receives it and which copy each receives.
 
 A partner receives a signal when it has the ``subscriber`` role and a delivery topic, is not its
-publisher, may see it (``policy.view.visible_fields``) and one of its subscriptions matches
+publisher, may see it (``policy.view.visible_fields``; an unknown publisher counts as the most
+sensitive source, ``policy.view.source_of``) and one of its subscriptions matches
 (``matches``). Its copy holds only the fields it may see, lists what was taken out, and names the
 subscriptions that matched and the registry version that decided. A copy's ``delivery_id`` is
 the same every time the same revision is routed to the same partner, so a replay is a retry the
@@ -17,13 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from policy.registry import Registry, Subscription
-from policy.view import redact, visible_fields
+from policy.view import redact, source_of, visible_fields
 from schemas.graph_model import has_postal_address
 from schemas.regions import address_municipality, region_of
 
 DELIVERY_NAMESPACE = uuid.UUID("0b6c3f36-5d6e-5c89-9d7e-64656c697672")
-UNKNOWN_SOURCE = "anonymous-tips"
-"""How a publisher missing from the registry is treated: as the most sensitive source."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,7 @@ def route(record: dict[str, Any], registry: Registry, recipients: Collection[str
     a delivery topic."""
     signal = record["signal"]
     publisher = record["partner"]
-    source = registry.entries[publisher].source if publisher in registry.entries \
-        else UNKNOWN_SOURCE
+    source = source_of(registry, publisher)
     facts = Facts.of(record)
     out = []
     for partner, entry in sorted(registry.entries.items()):

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from graph.analyst.model import CO_MENTIONED, EntitySummary, Link, SignalSummary
+from policy.view import shown_record
 from schemas.graph_model import ENTITY_LABEL, ENTITY_LABELS
 
 HIDDEN_PROPERTIES = frozenset({"entity_id", "prop_versions", "ref", "role", "revision",
@@ -71,11 +72,14 @@ def summary(entity_id: str, labels: Iterable[str], mentions: Sequence[Mapping[st
     return EntitySummary(entity_id, label, display_name(label, shown), shown)
 
 
-def signal_summary(doc: Mapping[str, Any]) -> SignalSummary:
-    """A signal node's properties as the analyst sees them (``corroborated_by`` is left out:
-    it may name partners whose signals the caller cannot see)."""
+def signal_summary(node: Mapping[str, Any], fields: frozenset[str]) -> SignalSummary:
+    """A signal node's properties as the analyst sees them: only what ``fields`` (the caller's
+    ``policy.view.visible_fields`` of this signal) allows, so an anonymous tip's partner_ref is
+    None; ``corroborated_by`` never (it may name partners whose signals the caller cannot
+    see)."""
+    doc = shown_record(node, fields)
     return SignalSummary(
-        signal_id=str(doc["signal_id"]), partner_id=str(doc.get("partner_id")),
+        signal_id=str(node["signal_id"]), partner_id=str(doc.get("partner_id")),
         partner_ref=doc.get("partner_ref"), observed_at=to_datetime(doc.get("observed_at")),
         reported_at=to_datetime(doc.get("reported_at")), category=doc.get("category"),
         severity=doc.get("severity"), distribution=doc.get("distribution"),

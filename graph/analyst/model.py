@@ -208,7 +208,9 @@ class Rings(_Json):
 
 @dataclass(frozen=True)
 class SignalSummary(_Json):
-    """A visible signal as an analyst reads it (no narrative; no other partners' names)."""
+    """A visible signal as an analyst reads it: its fields as ``policy.view.visible_fields``
+    allows the caller (``partner_ref`` None when hidden: an anonymous tip's), no narrative (the
+    graph keeps none), no other partners' names."""
 
     signal_id: str
     partner_id: str

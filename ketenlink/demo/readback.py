@@ -19,6 +19,7 @@ from ketenlink.demo.truth import FoundRing, GraphMention
 from ketenlink.kafka_clients import client_options
 from ketenlink.settings import Settings
 from policy.clearance import Caller, clearance_for
+from policy.registry import load_registry
 
 RING_MIN_SIZE = 3
 RING_MAX_NODES = 50_000
@@ -77,7 +78,7 @@ def found_rings(settings: Settings) -> tuple[list[FoundRing], bool]:
     whether the search was truncated."""
     caller = Caller(DEMO_LOGIN, DEMO_LOGIN_PARTNER, clearance_for(DEMO_LOGIN_PARTNER))
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
-        rings = AnalystQueries(driver, settings.neo4j.database, audit).rings(
+        rings = AnalystQueries(driver, settings.neo4j.database, audit, load_registry()).rings(
             caller, min_size=RING_MIN_SIZE, limit=MAX_LIMIT, max_nodes=RING_MAX_NODES)
     return [FoundRing(r.rank, frozenset(m.entity_id for m in r.members)) for r in rings.rings], \
         rings.truncated

@@ -40,6 +40,7 @@ from ketenlink.audit import AuditLog
 from ketenlink.http_serving import serve_in_background
 from ketenlink.settings import Settings
 from policy.clearance import clearance_for
+from policy.registry import load_registry
 from producers.publisher import Publisher
 from tests.integration.graph_world import World, write_world
 
@@ -90,8 +91,9 @@ def serving(settings: Settings, driver: Driver, topics: dict[str, str], folder: 
     with AuditLog(Publisher(settings.kafka, client_id="test-explorer-audit"),
                   topics["audit.log"]) as audit, \
             Publisher(settings.kafka, client_id="test-explorer") as publisher:
-        store = AlertStore(driver, database)
-        queries = AnalystQueries(driver, database, audit)
+        registry = load_registry()
+        store = AlertStore(driver, database, registry)
+        queries = AnalystQueries(driver, database, audit, registry)
         services = ExplorerServices(
             accounts=accounts,
             sessions=SessionStore(idle, timedelta(hours=8), max_failures=3),

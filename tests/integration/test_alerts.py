@@ -57,6 +57,7 @@ from ketenlink.audit import AuditLog
 from ketenlink.settings import Settings
 from policy.clearance import Caller, load_clearances
 from policy.exceptions import RoleRequiredError
+from policy.registry import load_registry
 from producers.publisher import Publisher
 from schemas.signal import Signal
 from streams.pipeline import process
@@ -187,9 +188,9 @@ def _platform(settings: Settings, topics: Topics, uid: str, sink_running: bool =
             Publisher(settings.kafka, client_id="test-alerts") as publisher, \
             AuditLog(Publisher(settings.kafka, client_id="test-alerts-audit"),
                      topics.audit) as audit:
-        store = AlertStore(own_driver, database)
-        engine = AlertEngine(store, AnalystQueries(own_driver, database, audit), rules,
-                             rules.reviewer_clearance(), publisher, topics.proposed)
+        store = AlertStore(own_driver, database, load_registry())
+        engine = AlertEngine(store, AnalystQueries(own_driver, database, audit, load_registry()),
+                             rules, rules.reviewer_clearance(), publisher, topics.proposed)
         sink_topics = SinkTopics(topics.resolved, topics.merges, topics.rejected)
         alert_topics = AlertTopics(topics.resolved, topics.merges, topics.proposed)
 

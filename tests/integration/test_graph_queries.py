@@ -26,6 +26,7 @@ from ketenlink.audit import AuditError, AuditLog
 from ketenlink.settings import Settings
 from policy.clearance import Caller, load_clearances
 from policy.exceptions import RoleRequiredError
+from policy.registry import load_registry
 from producers.publisher import Publisher
 from tests.integration.graph_world import World, write_world
 
@@ -46,7 +47,7 @@ def audit_topic(admin: KafkaAdminClient) -> str:
 @pytest.fixture
 def queries(driver: Driver, settings: Settings, audit_topic: str) -> Iterator[AnalystQueries]:
     with AuditLog(Publisher(settings.kafka, client_id="test-audit"), audit_topic) as audit:
-        yield AnalystQueries(driver, settings.neo4j.database, audit)
+        yield AnalystQueries(driver, settings.neo4j.database, audit, load_registry())
 
 
 CLEARANCES = load_clearances()
@@ -294,7 +295,7 @@ def test_a_query_whose_audit_fails_returns_nothing(driver: Driver, settings: Set
     missing = f"t{uuid.uuid4().hex[:12]}.audit.log"  # never created; auto-create is off
     publisher = Publisher(settings.kafka, client_id="test-audit-down", max_block_ms=1500)
     with AuditLog(publisher, missing) as audit:
-        broken = AnalystQueries(driver, settings.neo4j.database, audit)
+        broken = AnalystQueries(driver, settings.neo4j.database, audit, load_registry())
         with pytest.raises(AuditError) as failure:
             broken.profile(RIEC, world.ids["P1"])
     assert failure.value.action == "profile" and failure.value.topic == missing

@@ -26,6 +26,7 @@ from consumers.graph_sink import (
     write_batch,
 )
 from graph.driver import open_driver
+from graph.schema import apply_schema
 from infra.offsets import wait_committed
 from infra.stack import Stack
 from infra.topics import apply_topics, load_layout
@@ -41,7 +42,9 @@ LOCATION = {"type": "location", "ref": "l1", "role": "location",
                         "city": "Breda", "municipality": "Breda"}}
 
 SNAPSHOT = """
-MATCH (s:Signal) WHERE s.partner_ref STARTS WITH $uid
+MATCH (s:Signal)
+WHERE s.partner_ref STARTS WITH $uid OR EXISTS {
+  MATCH (s)-[:MENTIONS]->(x) WHERE substring(x.entity_id, 2) STARTS WITH $uid }
 OPTIONAL MATCH (s)-[:MENTIONS]->(e)
 OPTIONAL MATCH (old)-[:MERGED_INTO*]->(e)
 WITH collect(DISTINCT s) + collect(DISTINCT e) + collect(DISTINCT old) AS seeds
@@ -189,10 +192,12 @@ def _difference(after: Snapshot, before: Snapshot) -> Any:
 
 def _anonymous(snap: Snapshot, uid: str) -> Any:
     """The snapshot with this test's uid taken out of every id, and signal ids replaced by
-    their partner reference (which carries the uid too)."""
+    their partner reference (which carries the uid too), or for an anonymous tip (the graph
+    keeps none) by its partner and observed time."""
     nodes, edges = snap
-    refs = {k: dict(props)["partner_ref"] for k, (labels, props) in nodes.items()
-            if labels == ("Signal",)}
+    refs = {k: str(dict(props).get("partner_ref")
+                   or f"{dict(props)['partner_id']}@{dict(props)['observed_at']}")
+            for k, (labels, props) in nodes.items() if labels == ("Signal",)}
 
     def plain(value: Any) -> Any:
         if isinstance(value, str):
@@ -386,3 +391,42 @@ def test_records_the_graph_refuses_are_parked_with_their_reason(
         "MATCH (s:Signal {signal_id: $id})-[:MENTIONS]->(p:Person) RETURN p.family_name AS f",
         id=good["signal_id"], database_=settings.neo4j.database)
     assert [r["f"] for r in records] == ["Goed"]
+
+
+SIGNAL_REFS = """
+UNWIND $ids AS id
+MATCH (s:Signal {signal_id: id})
+RETURN s.signal_id AS signal_id, s.partner_ref AS partner_ref
+"""
+OLD_SINK_REF = """
+MATCH (s:Signal {signal_id: $id}) SET s.partner_ref = $ref
+"""
+"""What the sink wrote before ``policy.view.storable``: an anonymous tip's partner_ref."""
+
+
+def test_an_anonymous_tips_partner_ref_never_stays_in_the_graph(
+        settings: Settings, driver: Driver, uid: str) -> None:
+    db = settings.neo4j.database
+    tip, riec, stranger = resolve_docs([
+        valid_doc(partner="stichting-m", partner_ref=f"{uid}-tip"),
+        valid_doc(partner="riec", partner_ref=f"{uid}-riec"),
+        valid_doc(partner="politie", partner_ref=f"{uid}-unknown")])
+    write_batch(driver, db, batch_rows([tip, riec, stranger]))
+    ids = [tip["signal_id"], riec["signal_id"], stranger["signal_id"]]
+
+    def refs() -> dict[str, str | None]:
+        rows, _, _ = driver.execute_query(SIGNAL_REFS, ids=ids, database_=db)
+        return {r["signal_id"]: r["partner_ref"] for r in rows}
+
+    # the sink: nobody but Stichting M. may see a tip's reference, so the graph never gets it;
+    # a publisher the registry does not know counts as the most sensitive source
+    assert refs() == {tip["signal_id"]: None, riec["signal_id"]: f"{uid}-riec",
+                      stranger["signal_id"]: None}
+    # a graph the old sink wrote: the schema step at stack start removes it, and again is a no-op
+    driver.execute_query(OLD_SINK_REF, id=tip["signal_id"], ref=f"{uid}-tip", database_=db)
+    assert refs()[tip["signal_id"]] == f"{uid}-tip"
+    apply_schema(driver, db)
+    assert refs() == {tip["signal_id"]: None, riec["signal_id"]: f"{uid}-riec",
+                      stranger["signal_id"]: None}
+    apply_schema(driver, db)
+    assert refs()[riec["signal_id"]] == f"{uid}-riec"

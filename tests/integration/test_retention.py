@@ -113,6 +113,9 @@ def _cleanup(settings: Settings, driver: Driver, uid: str) -> Iterator[None]:
     """Delete this test's nodes afterwards: a 1985 signal left behind would be purged by the
     next run and change its counts."""
     yield
+    driver.execute_query(  # a tip keeps no partner_ref in the graph: found by its mentions
+        "MATCH (s:Signal)-[:MENTIONS]->(e:Entity) WHERE e.entity_id CONTAINS $uid "
+        "DETACH DELETE s", uid=uid, database_=settings.neo4j.database)
     driver.execute_query(
         "MATCH (n) WHERE n.entity_id CONTAINS $uid OR n.alert_id CONTAINS $uid "
         "OR n.partner_ref STARTS WITH $uid OR (n:ReviewCandidate AND n.a CONTAINS $uid) "

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from consumers.graph_sink import batch_rows, kind_of, node_properties
+from policy.registry import Registry
 from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
@@ -77,3 +78,21 @@ def test_review_candidates_become_one_row_per_pair_in_either_order() -> None:
     assert row["signal_id"] == doc["signal_id"] and row["review_id"].startswith("RV-")
     doc["review"][0].update(entity_id="P-aaaaaaaaaaaaaaaa", candidate="P-bbbbbbbbbbbbbbbb")
     assert batch_rows([doc]).reviews[0]["review_id"] == row["review_id"]
+
+
+@pytest.mark.parametrize(("partner", "kept"), [("riec", True), ("kvk", True), ("zorg", True),
+                                               ("stichting-m", False), ("politie", False)])
+def test_a_signal_row_keeps_partner_ref_only_when_someone_but_the_publisher_may_see_it(
+        partner: str, kept: bool) -> None:
+    doc = _resolved(partner=partner, partner_ref="M-2024-000016")
+    (signal,) = batch_rows([doc]).signals
+    assert ("partner_ref" in signal["props"]) is kept
+    if kept:
+        assert signal["props"]["partner_ref"] == "M-2024-000016"
+    assert signal["props"]["partner_id"] == partner and "corroborated_by" in signal["props"]
+
+
+def test_the_registry_given_decides_the_source_kind() -> None:
+    doc = _resolved(partner="riec", partner_ref="R-1")
+    (signal,) = batch_rows([doc], registry=Registry({})).signals  # riec unknown: fail closed
+    assert "partner_ref" not in signal["props"]

@@ -117,3 +117,11 @@ def test_copies_share_no_ids() -> None:
                                  "record_id": None}
     merge = copy_merge(json.dumps(doc["merges"][0]).encode(), 3)
     assert merge.key == b"P-bx3"
+
+
+def test_an_anonymous_tips_partner_ref_is_left_out_as_the_sink_leaves_it_out() -> None:
+    docs = resolve_docs([valid_doc(partner="stichting-m", partner_ref="M-1"),
+                         valid_doc(partner="riec", partner_ref="R-1")])
+    signals = _rows(plan_raw([json.dumps(d).encode() for d in docs], batch_size=1),
+                    CREATE_SIGNALS)
+    assert [s["props"].get("partner_ref") for s in signals] == [None, "R-1"]

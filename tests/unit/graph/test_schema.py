@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from graph.exceptions import SchemaError
-from graph.schema import schema_statements
+from graph.schema import FORGET_PARTNER_REFS, partners_keeping, schema_statements
+from policy.registry import Registry, load_registry
 from schemas.graph_model import (
     EDGE_TYPES,
     ENTITY_LABEL,
@@ -57,3 +58,14 @@ def test_entity_properties_come_from_the_subject_models() -> None:
     assert {"postcode", "city", "municipality"} <= set(person)
     assert "identifiers" not in person and "address" not in person
     assert has_postal_address("business") and not has_postal_address("email")
+
+
+def test_partner_refs_are_kept_for_every_known_partner_but_anonymous_tips() -> None:
+    registry = load_registry()
+    keeping = partners_keeping(registry, "partner_ref")
+    assert "stichting-m" not in keeping
+    assert set(keeping) == {p for p, e in registry.entries.items()
+                            if e.source != "anonymous-tips"}
+    assert partners_keeping(Registry({}), "partner_ref") == []  # unknown: nothing kept
+    assert partners_keeping(registry, "category") == sorted(registry.entries)  # core: all
+    assert "$keeping" in FORGET_PARTNER_REFS  # the list is a parameter, never pasted

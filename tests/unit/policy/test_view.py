@@ -8,9 +8,22 @@ import itertools
 
 import pytest
 
-from policy.clearance import DISTRIBUTIONS, PURPOSES, may_see
-from policy.registry import load_registry
-from policy.view import FIELDS, redact, visible_fields
+from policy.clearance import DISTRIBUTIONS, PURPOSES, Clearance, may_see
+from policy.registry import Registry, load_registry
+from policy.view import (
+    ALWAYS,
+    FIELDS,
+    GRAPH_KEYS,
+    UNKNOWN_SOURCE,
+    record_fields,
+    record_view,
+    redact,
+    shared_fields,
+    shown_record,
+    source_of,
+    storable,
+    visible_fields,
+)
 
 REGISTRY = load_registry()
 SOURCES = ("registry", "enforcement", "healthcare", "anonymous-tips", "municipality")
@@ -95,3 +108,81 @@ def test_redact_takes_out_exactly_the_fields_not_visible() -> None:
     assert [i["scheme"] for i in care.doc["subjects"][0]["identifiers"]] == ["patient-pseudonym"]
     with pytest.raises(ValueError, match="nothing of this signal"):
         redact(signal, frozenset())
+
+
+# -- signals as flat records (graph Signal nodes) ------------------------------------------------
+
+TIP_NODE = {"signal_id": "s-1", "partner_id": "stichting-m", "partner_ref": "M-2024-000016",
+            "revision": 2, "observed_at": "2026-02-01T10:00:00+01:00", "category": "labour",
+            "severity": "high", "distribution": "tlp:amber", "purpose": "criminal-law",
+            "indicators": ["DEP-HOUSING"], "barrier_stages": ["housing"],
+            "corroborated_by": ["riec"]}
+
+
+def test_source_of_treats_an_unknown_publisher_as_the_most_sensitive_source() -> None:
+    assert source_of(REGISTRY, "stichting-m") == "anonymous-tips"
+    assert source_of(REGISTRY, "riec") == "enforcement"
+    assert source_of(REGISTRY, "politie") == UNKNOWN_SOURCE == "anonymous-tips"
+    assert source_of(Registry({}), "riec") == UNKNOWN_SOURCE
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_shared_fields_is_what_some_partner_but_the_publisher_may_see(source: str) -> None:
+    widest = set().union(*(visible_fields(c, d, p, publisher=OTHER, publisher_source=source)
+                           for c in REGISTRY.clearances.values()
+                           for d in DISTRIBUTIONS for p in PURPOSES))
+    assert widest <= shared_fields(source)
+    assert ("partner_ref" in shared_fields(source)) == (source != "anonymous-tips")
+    assert shared_fields(source) == set(FIELDS) - ({"partner_ref"} if source ==
+                                                    "anonymous-tips" else set())
+
+
+def test_storable_drops_only_what_nobody_but_the_publisher_may_see() -> None:
+    assert storable(TIP_NODE, "anonymous-tips") == \
+        {k: v for k, v in TIP_NODE.items() if k != "partner_ref"}
+    assert storable(TIP_NODE, "enforcement") == TIP_NODE
+    # bookkeeping the table does not name is kept (and never shown: see shown_record)
+    assert storable(TIP_NODE, "anonymous-tips")["corroborated_by"] == ["riec"]
+
+
+def test_record_fields_asks_visible_fields_with_the_publishers_source() -> None:
+    riec, om, kvk = (REGISTRY.clearances[p] for p in ("riec", "om", "kvk"))
+    assert record_fields(riec, TIP_NODE, REGISTRY) == visible_fields(
+        riec, "tlp:amber", "criminal-law", publisher="stichting-m",
+        publisher_source="anonymous-tips")
+    assert "partner_ref" not in record_fields(om, TIP_NODE, REGISTRY)
+    assert record_fields(kvk, TIP_NODE, REGISTRY) == frozenset()  # may not see it at all
+    own = {**TIP_NODE, "partner_id": "riec", "distribution": "tlp:red"}
+    assert record_fields(riec, own, REGISTRY) == frozenset(FIELDS)
+    # a publisher the registry does not know: its reference is shown to nobody
+    stranger = {**TIP_NODE, "partner_id": "politie"}
+    assert "partner_ref" not in record_fields(riec, stranger, REGISTRY)
+    # a record without a partner or with a missing distribution: nothing (fail closed)
+    assert record_fields(riec, {**TIP_NODE, "distribution": None}, REGISTRY) == frozenset()
+
+
+def test_shown_record_keeps_only_named_properties_of_allowed_fields() -> None:
+    shown = shown_record(TIP_NODE, frozenset(ALWAYS))
+    assert "partner_ref" not in shown and "corroborated_by" not in shown
+    assert shown == {k: v for k, v in TIP_NODE.items() if GRAPH_KEYS.get(k) == "core"}
+    assert shown_record(TIP_NODE, frozenset(FIELDS))["partner_ref"] == "M-2024-000016"
+    assert shown_record({**TIP_NODE, "narrative": "n"}, frozenset(ALWAYS)).get("narrative") \
+        is None
+    assert shown_record({**TIP_NODE, "future_field": 1}, frozenset(FIELDS)).get(
+        "future_field") is None  # a property nobody decided on is never shown
+    assert shown_record(TIP_NODE, frozenset()) == {}
+
+
+def test_record_view_for_each_analyst_partner() -> None:
+    views = {p: record_view(REGISTRY.clearances[p], TIP_NODE, REGISTRY)
+             for p in ("riec", "om", "kvk", "zorg", "stichting-m")}
+    assert views["kvk"] is None and views["zorg"] is None  # amber criminal-law: not theirs
+    for partner in ("riec", "om"):
+        view = views[partner]
+        assert view is not None and "partner_ref" not in view
+        assert view["signal_id"] == "s-1" and view["revision"] == 2
+    assert views["stichting-m"] is not None and \
+        views["stichting-m"]["partner_ref"] == "M-2024-000016"  # the publisher: everything
+    amber_criminal_law = Clearance("x", frozenset({"amber"}), frozenset({"criminal-law"}))
+    assert record_view(amber_criminal_law, {**TIP_NODE, "partner_id": "riec"}, REGISTRY) == \
+        {k: v for k, v in TIP_NODE.items() if k != "corroborated_by"} | {"partner_id": "riec"}

@@ -85,7 +85,7 @@ def with_brokers(settings: Settings, brokers: int | None = None) -> Settings:
 
 class Stack:
     """The local Kafka node(s) and Neo4j server, started and stopped together; ``kafka_only``
-    leaves Neo4j out."""
+    leaves Neo4j out, and brokers elsewhere (``KafkaSettings.servers``) leave Kafka out."""
 
     def __init__(self, settings: Settings, kafka_only: bool = False) -> None:
         self.settings = settings
@@ -93,7 +93,7 @@ class Stack:
         var_dir = settings.var_dir.resolve()
         cache_dir = settings.cache_dir.expanduser().resolve()
         kafka = tuple(KafkaServer(settings.kafka, java, var_dir, cache_dir, node)
-                      for node in range(settings.kafka.brokers))
+                      for node in range(settings.kafka.brokers)) if settings.kafka.local else ()
         neo4j = () if kafka_only else (Neo4jServer(settings.neo4j, java, var_dir, cache_dir),)
         self.servers: tuple[Server, ...] = (*kafka, *neo4j)
 

@@ -46,6 +46,10 @@ class KafkaSettings(BaseModel):
                     "SASL_PLAINTEXT, for loopback only. sasl_ssl: the same over TLS, the "
                     "production mode; `stack up` makes a local CA and the brokers' "
                     "certificates under tls_dir.")
+    servers: str | None = Field(
+        default=None, pattern=r"^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$",
+        description="host:port,... of brokers elsewhere (a cluster of your own or a managed "
+                    "one): clients bootstrap from it and `ketenlink stack` starts no Kafka.")
     tls_dir: Path = Field(
         default=Path("var/tls"),
         description="Under sasl_ssl: the local CA and the brokers' keys and certificates "
@@ -90,8 +94,16 @@ class KafkaSettings(BaseModel):
 
     @property
     def bootstrap_servers(self) -> str:
-        """Every node's client address, comma-separated."""
+        """``servers`` when set (brokers elsewhere), else every local node's client address,
+        comma-separated."""
+        if self.servers:
+            return self.servers
         return ",".join(f"{self.host}:{self.node_port(i)}" for i in range(self.brokers))
+
+    @property
+    def local(self) -> bool:
+        """Whether the brokers are the ones ``ketenlink stack`` runs on this host."""
+        return not self.servers
 
 
 class Neo4jSettings(BaseModel):

@@ -9,7 +9,12 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from ketenlink.cli import app
-from ketenlink.settings import DEVELOPMENT_NEO4J_PASSWORD, DEVELOPMENT_PSEUDONYM_KEY, Settings
+from ketenlink.settings import (
+    DEVELOPMENT_NEO4J_PASSWORD,
+    DEVELOPMENT_PSEUDONYM_KEY,
+    KafkaSettings,
+    Settings,
+)
 
 
 def test_defaults_point_at_the_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,3 +89,15 @@ def test_status_warns_about_a_default_secret(tmp_path: Path,
     monkeypatch.setenv("KETENLINK_VAR_DIR", str(tmp_path / "var"))
     result = CliRunner().invoke(app, ["stack", "status"])
     assert "warning: pseudonym_key is the development default" in result.stderr
+
+
+def test_brokers_elsewhere_are_bootstrapped_from_their_list(tmp_path: Path) -> None:
+    from infra.stack import Stack
+
+    kafka = KafkaSettings(servers="kafka-1.example:9093,kafka-2.example:9093")
+    assert kafka.bootstrap_servers == "kafka-1.example:9093,kafka-2.example:9093"
+    assert not kafka.local and KafkaSettings().local
+    stack = Stack(Settings(var_dir=tmp_path, secrets_file=tmp_path / "s.json", kafka=kafka))
+    assert [server.name for server in stack.servers] == ["neo4j"]  # no Kafka of ours to run
+    with pytest.raises(ValidationError, match="servers"):
+        KafkaSettings(servers="kafka-1.example")  # no port

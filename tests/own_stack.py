@@ -6,7 +6,7 @@ environment, where ``Settings()`` and every child process (worker, sink, gateway
 
 - ``KETENLINK_VAR_DIR`` is ``var/test`` under the checkout (the demo's stack lives in ``var``);
 - the ports come from one block of 1,000 (``base``): Kafka ``base+92`` (controller ``+93``;
-  the fault, ACL and graph benchmark tests add 100 to 400 to these), Neo4j ``base+687``, gateway
+  the fault, ACL, graph benchmark and cluster tests add 100 to 520 to these), Neo4j ``base+687``, gateway
   ``base+80``, explorer ``base+90``. A block is taken only when every one of those ports is
   free, or held by this directory's own servers from an earlier run (they are reused); the
   choice is kept in ``var/test/ports.json``.
@@ -36,9 +36,13 @@ OFFSETS: dict[str, int] = {
 }
 BENCH_PORT_OFFSET = 400
 """What the graph benchmark's stack of its own adds to the Kafka ports (its Neo4j: bolt + 1)."""
-KAFKA_EXTRA_OFFSETS = (100, 110, 120, 200, 300, BENCH_PORT_OFFSET)
+SECURE_CLUSTER_PORT_OFFSET = 500
+"""What the 3-node sasl_ssl cluster's test adds to the Kafka ports (node i: + 10·i more)."""
+KAFKA_EXTRA_OFFSETS = (100, 110, 120, 200, 300, BENCH_PORT_OFFSET, SECURE_CLUSTER_PORT_OFFSET,
+                       SECURE_CLUSTER_PORT_OFFSET + 10, SECURE_CLUSTER_PORT_OFFSET + 20)
 """What the fault scenarios (a 3-node cluster at +100, a broker of its own at +200), the ACL
-tests (+300) and the graph benchmark add to the Kafka ports."""
+tests (+300), the graph benchmark (+400) and the secure cluster (+500) add to the Kafka
+ports."""
 
 
 def block_ports(base: int) -> dict[str, int]:

@@ -21,7 +21,10 @@ SCHEMA_VERSION: Literal["1"] = "1"
 SIGNAL_NAMESPACE = uuid.UUID("6f1c8f0e-4b0a-5d7e-9c61-6b6574656e6c")
 """uuid5 namespace of signal ids: ``uuid5(SIGNAL_NAMESPACE, "<partner>/<partner_ref>")``."""
 
-PartnerId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$")]
+PartnerId = Annotated[str, Field(
+    pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$",
+    description="The publishing partner's id. Through the gateway it must be the partner the "
+                "bearer token was issued to (403 otherwise).")]
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -58,8 +58,33 @@ def _person_name(value: str) -> str:
     return value
 
 
-SafeName = Annotated[Name, AfterValidator(_no_markup)]
-PersonName = Annotated[Name, AfterValidator(_person_name)]
+SafeName = Annotated[Name, AfterValidator(_no_markup), Field(
+    json_schema_extra={"pattern": r"^[^\u0000-\u001f\u007f<>{}\[\]`;\\|$]+$"},
+    description="No control characters and none of < > { } [ ] ` ; \\ | $.")]
+PersonName = Annotated[Name, AfterValidator(_person_name), Field(
+    json_schema_extra={"pattern": "^[^\\u0000-\\u001f\\u007f0-9!\"#$%&()*+,:;<=>?@\\[\\]"
+                                  "\\\\^_`{|}~]+$"},
+    description="Letters of any script, combining marks, spaces, apostrophes, hyphens, dots "
+                "and slashes ('Jansen-de Vries', \"O'Brien\", 'J.', 'v/d Berg', 'Nguyễn').")]
+Country = Annotated[str, AfterValidator(ids.country), Field(
+    json_schema_extra={"pattern": r"^\s*[A-Za-z]{2}\s*$"},
+    description="ISO 3166-1 alpha-2 country code, e.g. 'NL', 'RO'.")]
+POSTCODE_NL_PATTERN = r"^\s*[1-9][0-9]{3}\s?(?![sS][aAdDsS])[A-Za-z]{2}\s*$"
+"""A Dutch postcode as the schema documents it (python-stdnum decides)."""
+
+
+def _type_required(schema: dict[str, Any]) -> None:
+    """A subject's ``type`` selects its kind: required on the wire, whatever Python defaults."""
+    schema.setdefault("required", [])
+    if "type" not in schema["required"]:
+        schema["required"].insert(0, "type")
+    schema["properties"]["type"].pop("default", None)
+
+
+def _postcode_rule(schema: dict[str, Any]) -> None:
+    """Where the country is NL (also when it is left out), the postcode is Dutch."""
+    schema["if"] = {"properties": {"country": {"const": "NL"}}}
+    schema["then"] = {"properties": {"postcode": {"pattern": POSTCODE_NL_PATTERN}}}
 
 
 class Role(StrEnum):
@@ -108,9 +133,9 @@ class Identifier(BaseModel):
 class Address(BaseModel):
     """A postal address; Dutch rules (postcode, house number) apply when the country is NL."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(**_STRICT, json_schema_extra=_postcode_rule)
 
-    country: Annotated[str, AfterValidator(ids.country)] = "NL"
+    country: Country = "NL"
     street: SafeName | None = None
     house_number: Annotated[int, Field(ge=1, le=99999)] | None = None
     house_number_addition: Annotated[str, Field(max_length=10), AfterValidator(_no_markup)] \
@@ -134,7 +159,7 @@ class Address(BaseModel):
 
 
 class _Subject(BaseModel):
-    model_config = _STRICT
+    model_config = ConfigDict(**_STRICT, json_schema_extra=_type_required)
 
     ref: Ref
     role: Role
@@ -147,7 +172,7 @@ class Person(_Subject):
                            AfterValidator(_person_name)] | None = None
     family_name: PersonName | None = None
     birth_date: date | None = None
-    nationality: Annotated[str, AfterValidator(ids.country)] | None = None
+    nationality: Country | None = None
     identifiers: tuple[Identifier, ...] = ()
     address: Address | None = None
 
@@ -162,11 +187,15 @@ class Person(_Subject):
 
 class Business(_Subject):
     type: Literal["business"] = "business"
-    kvk_number: Annotated[str, AfterValidator(ids.kvk_number)] | None = None
+    kvk_number: Annotated[str, AfterValidator(ids.kvk_number), Field(
+        json_schema_extra={"pattern": r"^\s*([0-9][\s.]*){8}$"},
+        description="Exactly 8 digits (spaces and dots between them are dropped).")] | None = None
     trade_name: SafeName | None = None
     legal_form: Literal["eenmanszaak", "vof", "cv", "bv", "nv", "stichting", "vereniging",
                         "cooperatie", "foreign", "other"] | None = None
-    sbi_code: Annotated[str, AfterValidator(ids.sbi_code)] | None = None
+    sbi_code: Annotated[str, AfterValidator(ids.sbi_code), Field(
+        json_schema_extra={"pattern": r"^\s*([0-9]\.?){2,5}\s*$"},
+        description="SBI activity code: 2 to 5 digits, dots allowed ('96.02').")] | None = None
     address: Address | None = None
 
     @model_validator(mode="after")
@@ -183,7 +212,9 @@ class Location(_Subject):
 
 class Phone(_Subject):
     type: Literal["phone"] = "phone"
-    number: Annotated[str, AfterValidator(ids.phone_e164)]
+    number: Annotated[str, AfterValidator(ids.phone_e164), Field(
+        description="A valid phone number in any spelling; without a country code it is read "
+                    "as Dutch ('06-12345678'); stored in E.164.")]
 
 
 class Email(_Subject):
@@ -193,13 +224,17 @@ class Email(_Subject):
 
 class BankAccount(_Subject):
     type: Literal["bank_account"] = "bank_account"
-    iban: Annotated[str, AfterValidator(ids.iban)]
+    iban: Annotated[str, AfterValidator(ids.iban), Field(
+        json_schema_extra={"pattern": r"^\s*[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{10,40}$"},
+        description="An IBAN with valid check digits for its country (spaces allowed).")]
 
 
 class Vehicle(_Subject):
     type: Literal["vehicle"] = "vehicle"
-    plate: Annotated[str, AfterValidator(ids.plate)]
-    country: Annotated[str, AfterValidator(ids.country)] = "NL"
+    plate: Annotated[str, AfterValidator(ids.plate), Field(
+        json_schema_extra={"pattern": r"^[A-Za-z0-9\s.\-]+$"},
+        description="1 to 10 letters and digits once spaces, dots and dashes are dropped.")]
+    country: Country = "NL"
 
 
 class Website(_Subject):

@@ -147,13 +147,15 @@ def neighbourhood_latency(settings: Settings, driver: Driver, audit_topic: str, 
         return call
 
     results: dict[str, Any] = {}
+    key = settings.audit_key.get_secret_value().encode()
     with Publisher(settings.kafka, client_id="ketenlink-graph-bench-audit") as publisher:
         ways: list[tuple[str, Callable[[str], int | None]]] = [
             ("analyst_api", through(AnalystQueries(driver, database,
-                                                   AuditLog(publisher, audit_topic),
+                                                   AuditLog(publisher, audit_topic, key=key),
                                                    load_registry()))),
             ("analyst_api_no_audit", through(AnalystQueries(driver, database,
-                                                            AuditLog(_Discard(), audit_topic),
+                                                            AuditLog(_Discard(), audit_topic,
+                                                                     key=key),
                                                             load_registry()))),
             ("bare_cypher", bare),
         ]

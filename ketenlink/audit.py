@@ -31,7 +31,6 @@ import structlog
 from kafka.errors import KafkaError
 
 from ketenlink.exceptions import KetenlinkError
-from ketenlink.settings import DEVELOPMENT_AUDIT_KEY
 
 if TYPE_CHECKING:
     from ketenlink.settings import Settings
@@ -102,9 +101,9 @@ def _utc_now() -> datetime:
 class AuditLog:
     """Writes confirmed audit entries; use it as a context manager (closes the producer)."""
 
-    def __init__(self, publisher: RecordPublisher, topic: str,
-                 clock: Callable[[], datetime] = _utc_now,
-                 key: bytes = DEVELOPMENT_AUDIT_KEY.encode()) -> None:
+    def __init__(self, publisher: RecordPublisher, topic: str, *, key: bytes,
+                 clock: Callable[[], datetime] = _utc_now) -> None:
+        """``key`` seals the chain (``Settings.audit_key``): the key ``audit verify`` uses."""
         self._publisher, self.topic, self._clock, self._key = publisher, topic, clock, key
         self._lock = threading.Lock()
         self._new_chain()

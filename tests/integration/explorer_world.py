@@ -89,7 +89,8 @@ def serving(settings: Settings, driver: Driver, topics: dict[str, str], folder: 
     for name, password in PASSWORDS.items():
         accounts.add(name, clearance_for(PARTNERS[name]), password)
     with AuditLog(Publisher(settings.kafka, client_id="test-explorer-audit"),
-                  topics["audit.log"]) as audit, \
+                  topics["audit.log"], key=settings.audit_key.get_secret_value().encode()
+                  ) as audit, \
             Publisher(settings.kafka, client_id="test-explorer") as publisher:
         registry = load_registry()
         store = AlertStore(driver, database, registry)

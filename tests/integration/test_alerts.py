@@ -187,7 +187,8 @@ def _platform(settings: Settings, topics: Topics, uid: str, sink_running: bool =
     with open_driver(settings.neo4j, retry_s=DRIVER_RETRY_S) as own_driver, \
             Publisher(settings.kafka, client_id="test-alerts") as publisher, \
             AuditLog(Publisher(settings.kafka, client_id="test-alerts-audit"),
-                     topics.audit) as audit:
+                     topics.audit, key=settings.audit_key.get_secret_value().encode()
+                     ) as audit:
         store = AlertStore(own_driver, database, load_registry())
         engine = AlertEngine(store, AnalystQueries(own_driver, database, audit, load_registry()),
                              rules, rules.reviewer_clearance(), publisher, topics.proposed)

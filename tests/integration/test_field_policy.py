@@ -194,7 +194,8 @@ def _explorer(settings: Settings, driver: Driver, registry: Registry, layout: To
         accounts.add(name, registry.clearances[partner], PASSWORD)
     rules = load_rules()
     with AuditLog(Publisher(settings.kafka, client_id="test-policy-audit"),
-                  layout.name("audit.log")) as audit, \
+                  layout.name("audit.log"), key=settings.audit_key.get_secret_value().encode()
+                  ) as audit, \
             Publisher(settings.kafka, client_id="test-policy") as publisher:
         store = AlertStore(driver, database, registry)
         queries = AnalystQueries(driver, database, audit, registry)

@@ -46,7 +46,8 @@ def audit_topic(admin: KafkaAdminClient) -> str:
 
 @pytest.fixture
 def queries(driver: Driver, settings: Settings, audit_topic: str) -> Iterator[AnalystQueries]:
-    with AuditLog(Publisher(settings.kafka, client_id="test-audit"), audit_topic) as audit:
+    with AuditLog(Publisher(settings.kafka, client_id="test-audit"), audit_topic,
+                  key=settings.audit_key.get_secret_value().encode()) as audit:
         yield AnalystQueries(driver, settings.neo4j.database, audit, load_registry())
 
 
@@ -294,7 +295,8 @@ def test_a_query_whose_audit_fails_returns_nothing(driver: Driver, settings: Set
                                                    world: World) -> None:
     missing = f"t{uuid.uuid4().hex[:12]}.audit.log"  # never created; auto-create is off
     publisher = Publisher(settings.kafka, client_id="test-audit-down", max_block_ms=1500)
-    with AuditLog(publisher, missing) as audit:
+    with AuditLog(publisher, missing, key=settings.audit_key.get_secret_value().encode()
+                  ) as audit:
         broken = AnalystQueries(driver, settings.neo4j.database, audit, load_registry())
         with pytest.raises(AuditError) as failure:
             broken.profile(RIEC, world.ids["P1"])

@@ -34,7 +34,7 @@ class FakePublisher:
 
 def test_an_entry_per_action() -> None:
     publisher = FakePublisher()
-    with AuditLog(publisher, "audit.log",
+    with AuditLog(publisher, "audit.log", key=KEY,
                   clock=lambda: datetime(2026, 3, 1, 12, tzinfo=UTC)) as audit:
         entry = audit.record("a.jansen", "riec", "neighbourhood",
                              {"entity_id": "P-1", "since": date(2026, 1, 1),
@@ -51,7 +51,7 @@ def test_an_entry_per_action() -> None:
 
 
 def test_a_failed_write_raises() -> None:
-    audit = AuditLog(FakePublisher(fail=True), "audit.log")
+    audit = AuditLog(FakePublisher(fail=True), "audit.log", key=KEY)
     with pytest.raises(AuditError) as failure:
         audit.record("a.jansen", "riec", "profile", {}, 1)
     assert (failure.value.actor, failure.value.action) == ("a.jansen", "profile")
@@ -60,7 +60,7 @@ def test_a_failed_write_raises() -> None:
 
 def _chain(n: int) -> list[dict[str, Any]]:
     publisher = FakePublisher()
-    audit = AuditLog(publisher, "audit.log")
+    audit = AuditLog(publisher, "audit.log", key=KEY)
     for i in range(n):
         audit.record(f"analyst-{i % 2}", "riec", "profile", {"entity_id": f"P-{i}"}, i)
     return [json.loads(value) for _, _, value in publisher.sent]
@@ -109,7 +109,7 @@ def test_a_changed_removed_forged_or_reordered_entry_is_found() -> None:
 
 def test_after_a_failed_write_a_new_chain_begins() -> None:
     publisher = FakePublisher()
-    audit = AuditLog(publisher, "audit.log")
+    audit = AuditLog(publisher, "audit.log", key=KEY)
     audit.record("a", "riec", "profile", {}, 1)
     publisher.fail = True
     with pytest.raises(AuditError):

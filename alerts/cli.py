@@ -68,6 +68,7 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     from graph.queries import AnalystQueries
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
+    from policy.suppression import Suppressions
     from producers.publisher import Publisher
 
     settings = _settings(ctx)
@@ -90,11 +91,13 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
                              enable_auto_commit=False, auto_offset_reset="earliest")
     try:
         with open_driver(settings.neo4j, retry_s=5.0) as driver, AuditLog.open(settings) as audit, \
-                Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher:
+                Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher, \
+                Suppressions.open(settings, layout) as suppressions:
             store = AlertStore(driver, settings.neo4j.database)
             engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit),
                                  rules, clearance, publisher, topics.proposed)
-            stats = run_engine(consumer, store, engine, topics, rules, stop)
+            stats = run_engine(consumer, store, engine, topics, rules, stop,
+                               suppressions=suppressions)
     finally:
         consumer.close()
     log.info("alerts.stopped", batches=stats.batches, records=stats.records,

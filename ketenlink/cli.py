@@ -200,6 +200,7 @@ def sink(ctx: typer.Context) -> None:
     from consumers.graph_sink import DRIVER_RETRY_S, SinkTopics, open_consumer, run_sink
     from graph.driver import open_driver
     from infra.topics import load_layout
+    from policy.suppression import Suppressions
     from producers.publisher import Publisher
 
     settings = _settings(ctx)
@@ -214,8 +215,10 @@ def sink(ctx: typer.Context) -> None:
                              group_id=f"{settings.faust_app_id}-graph-sink")
     try:
         with open_driver(settings.neo4j, retry_s=DRIVER_RETRY_S) as driver, \
-                Publisher(settings.kafka, client_id="ketenlink-graph-sink") as parking:
-            stats = run_sink(consumer, driver, settings.neo4j.database, topics, parking, stop)
+                Publisher(settings.kafka, client_id="ketenlink-graph-sink") as parking, \
+                Suppressions.open(settings, layout) as suppressions:
+            stats = run_sink(consumer, driver, settings.neo4j.database, topics, parking, stop,
+                             suppressions=suppressions)
     finally:
         consumer.close()
     log.info("sink.stopped", written=stats.written, parked=stats.parked, retries=stats.retries)
@@ -723,8 +726,11 @@ def retention_purge(
 
     from graph.driver import open_driver
     from graph.purge import RetentionPurge
+    from infra.topics import load_layout
     from ketenlink.audit import AuditLog
     from policy.retention import load_retention
+    from policy.suppression import SUPPRESSIONS_TOPIC, SuppressionWriter
+    from producers.publisher import Publisher
 
     settings = _settings(ctx)
     try:
@@ -737,8 +743,11 @@ def retention_purge(
         raise typer.Exit(code=1)
     try:
         policy = load_retention()
-        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
+        topic = load_layout(prefix=settings.topic_prefix).name(SUPPRESSIONS_TOPIC)
+        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
+                Publisher(settings.kafka, client_id="ketenlink-retention") as publisher:
             report = RetentionPurge(driver, settings.neo4j.database, policy, audit,
+                                    SuppressionWriter(publisher, topic),
                                     batch_size=batch).run(at, dry_run=dry_run)
     except KetenlinkError as exc:
         _fail(exc)
@@ -748,7 +757,8 @@ def retention_purge(
                f"examined, {report.kept_for_alerts} expired but kept as alert evidence; {verb} "
                f"{report.signals} signals, {report.mentions} mentions, {report.relations} "
                f"relation edges ({report.relations_updated} kept with less provenance), "
-               f"{report.entities} entities, {report.review_candidates} review candidates")
+               f"{report.entities} entities, {report.review_candidates} review candidates; "
+               f"{report.suppressions} signals suppressed on Kafka (replays skip them)")
 
 
 @app.command("erase")
@@ -768,7 +778,9 @@ def erase(
 ) -> None:
     """Erase a pseudonymised person from the graph: their nodes (merges followed), mentions and
     edges, the signals only about them; audited with actor, reason and pseudonym (never a BSN).
-    Refused while an alert is about them. Kafka topics keep their records (see graph/erasure.py)."""
+    Refused while an alert is about them. Before the graph commits, the person's entities,
+    pseudonym and deleted signals are written to the suppressions topic, which the sink, the
+    router, the alert engine and the resolve stage honour on every replay (graph/erasure.py)."""
     import re
     import sys
 
@@ -776,7 +788,9 @@ def erase(
     from graph.erasure import Erasure, entities_with_identifier
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
+    from policy.suppression import SUPPRESSIONS_TOPIC, SuppressionWriter
     from producers.pseudonym import Pseudonymiser
+    from producers.publisher import Publisher
 
     settings = _settings(ctx)
     if sum(x is not None for x in (bsn, pseudonym, entity_id)) != 1:
@@ -795,16 +809,18 @@ def erase(
         raise typer.Exit(code=1)
     try:
         records = 0
+        layout = load_layout(prefix=settings.topic_prefix)
         if pseudonym is not None:
-            topic = load_layout(prefix=settings.topic_prefix).name("signals.resolved")
-            ids, records = entities_with_identifier(settings.kafka, topic,
-                                                    pseudonym)
+            ids, records = entities_with_identifier(settings.kafka,
+                                                    layout.name("signals.resolved"), pseudonym)
             subject = pseudonym
         else:
             ids = set(entity_id or ())
             subject = "entity:" + ",".join(sorted(ids))
-        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
-            report = Erasure(driver, settings.neo4j.database, audit).erase(
+        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
+                Publisher(settings.kafka, client_id="ketenlink-erase") as publisher:
+            suppressor = SuppressionWriter(publisher, layout.name(SUPPRESSIONS_TOPIC))
+            report = Erasure(driver, settings.neo4j.database, audit, suppressor).erase(
                 ids, subject, reason, actor, dry_run=dry_run, resolved_records=records)
     except KetenlinkError as exc:
         _fail(exc)
@@ -815,9 +831,13 @@ def erase(
                f"mentions, {report.relations} relation edges, {report.signals_deleted} signals "
                f"only about them ({report.signals_kept} kept without them), {report.entities} "
                f"other entities, {report.review_candidates} review candidates")
+    if report.suppressions:
+        typer.echo(f"suppressed on Kafka: {report.suppressions} entity/pseudonym/signal key(s); "
+                   f"the {records} record(s) on signals.resolved carrying the pseudonym stay "
+                   "there but every reader skips them")
     if records:
-        typer.echo(f"note: {records} record(s) on signals.resolved still carry the pseudonym "
-                   "(retention forever); Kafka copies are not erased")
+        typer.echo("note: copies already delivered to partners (deliveries.<partner>, "
+                   "webhooks) cannot be recalled")
 
 
 def main() -> None:  # pragma: no cover - console entry point

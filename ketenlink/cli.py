@@ -362,6 +362,7 @@ def deliver(ctx: typer.Context) -> None:
     from consumers.webhook_secrets import SecretStore
     from infra.topics import load_layout
     from policy.live import LiveRegistry
+    from policy.suppression import Suppressions
     from producers.publisher import Publisher
 
     settings = _settings(ctx)
@@ -371,10 +372,12 @@ def deliver(ctx: typer.Context) -> None:
         signal.signal(signum, lambda *_: stop.set())
     try:
         with LiveRegistry.open(settings, layout) as registry, \
+                Suppressions.open(settings, layout) as suppressions, \
                 Publisher(settings.kafka, client_id="ketenlink-deliver") as dead_letters:
             stats = Deliverer(settings.kafka, settings.webhook, layout, registry.current,
                               SecretStore(settings.webhook.secrets_file), dead_letters,
-                              group_prefix=settings.faust_app_id).run(stop)
+                              group_prefix=settings.faust_app_id,
+                              suppressions=suppressions).run(stop)
     except KetenlinkError as exc:
         _fail(exc)
         return

@@ -126,11 +126,7 @@ class SuppressionSet:
         if record["signal_id"] in self.signals:
             return None
         signal = record["signal"]
-        gone_refs = {e["ref"] for e in record.get("entities") or ()
-                     if e["entity_id"] in self.entities}
-        gone_refs |= {s["ref"] for s in signal.get("subjects") or ()
-                      if any(i.get("value") in self.pseudonyms
-                             for i in s.get("identifiers") or ())}
+        gone_refs = self._gone_refs(record)
         gone = {e["entity_id"] for e in record.get("entities") or () if e["ref"] in gone_refs}
         gone |= self.entities
         if not gone_refs and not self._touches(record, gone):
@@ -154,6 +150,39 @@ class SuppressionSet:
             "merges": [m for m in record.get("merges") or () if self.keeps_merge(m)],
             "risk": {k: v for k, v in (record.get("risk") or {}).items() if k not in gone},
         }
+
+    def delivery(self, copy: dict[str, Any]) -> dict[str, Any] | None:
+        """A ``deliveries.<partner>`` copy as it may still be sent: ``None`` when its signal is
+        suppressed; without an erased person (subject, relations, entity), each ref taken out
+        named in ``redacted`` as ``subjects[<ref>]``; else unchanged (the same object)."""
+        if not self:
+            return copy
+        if copy["signal_id"] in self.signals:
+            return None
+        gone_refs = self._gone_refs(copy)
+        if not gone_refs:
+            return copy
+        signal = copy["signal"]
+        return {
+            **copy,
+            "signal": {**signal,
+                       "subjects": [s for s in signal.get("subjects") or ()
+                                    if s["ref"] not in gone_refs],
+                       "relations": [r for r in signal.get("relations") or ()
+                                     if r["source"] not in gone_refs
+                                     and r["target"] not in gone_refs]},
+            "entities": [e for e in copy.get("entities") or () if e["ref"] not in gone_refs],
+            "redacted": [*(copy.get("redacted") or ()),
+                         *(f"subjects[{ref}]" for ref in sorted(gone_refs))],
+        }
+
+    def _gone_refs(self, record: Mapping[str, Any]) -> set[str]:
+        """The refs of the record's subjects that are suppressed persons (by entity id or by a
+        pseudonym among their identifiers)."""
+        refs = {e["ref"] for e in record.get("entities") or () if e["entity_id"] in self.entities}
+        refs |= {s["ref"] for s in record["signal"].get("subjects") or ()
+                 if any(i.get("value") in self.pseudonyms for i in s.get("identifiers") or ())}
+        return refs
 
     def _touches(self, record: Mapping[str, Any], gone: set[str]) -> bool:
         """Whether a link, review candidate, merge or risk entry names a suppressed entity."""

@@ -132,3 +132,21 @@ def test_the_writer_sends_each_suppression_once_in_key_order() -> None:
     assert writer.suppress([]) == 0
     ((topic, sent),) = publisher.sent
     assert topic == "t.suppressions" and [k for k, _ in sent] == [b"signal:s1", b"signal:s2"]
+
+
+def test_a_delivered_copy_loses_a_suppressed_person_and_says_so() -> None:
+    copy_ = {"delivery_id": "d", "signal_id": "s1", "redacted": ["narrative"],
+             "signal": {"subjects": [{"ref": "p1", "identifiers": [{"value": PS}]},
+                                     {"ref": "b1"}],
+                        "relations": [{"source": "p1", "type": "DIRECTOR_OF", "target": "b1"}]},
+             "entities": [{"ref": "p1", "entity_id": "P-x"}, {"ref": "b1", "entity_id": "B-y"}]}
+    assert EMPTY.delivery(copy_) is copy_
+    assert SuppressionSet(signals=frozenset({"s1"})).delivery(copy_) is None
+    for suppressed in (SuppressionSet(pseudonyms=frozenset({PS})),
+                       SuppressionSet(entities=frozenset({"P-x"}))):
+        kept = suppressed.delivery(copy_)
+        assert kept is not None and kept is not copy_
+        assert kept["signal"] == {"subjects": [{"ref": "b1"}], "relations": []}
+        assert kept["entities"] == [{"ref": "b1", "entity_id": "B-y"}]
+        assert kept["redacted"] == ["narrative", "subjects[p1]"]
+    assert SuppressionSet(entities=frozenset({"P-other"})).delivery(copy_) is copy_

@@ -12,7 +12,8 @@ per thing they removed, keyed so that compaction keeps one record per thing:
 - ``pseudonym:<ps1:...>``: the erased person's bsn- or patient-pseudonym, so that a record
   carrying it is recognised even under an entity id the graph never held.
 
-The value is ``{"kind", "id", "reason": "erasure"|"retention", "at"}`` (no free text: an
+A suppression is for good: a pseudonym suppressed also takes the person out of later records
+that carry it. The value is ``{"kind", "id", "reason": "erasure"|"retention", "at"}`` (no free text: an
 erasure's reason may name the person and stays in the audit log). A tombstone lifts a
 suppression (a mistaken erasure, decided by people; nothing in the platform writes one).
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -104,14 +105,20 @@ class SuppressionSet:
 
     def changed(self, kind: Kind, ident: str, present: bool, version: int) -> SuppressionSet:
         """This set with ``kind:ident`` added (``present``) or lifted (a tombstone)."""
-        def edit(have: frozenset[str], mine: bool) -> frozenset[str]:
-            if not mine:
-                return have
-            return have | {ident} if present else have - {ident}
+        return self.applied([(kind, ident, present)], version)
 
-        return SuppressionSet(edit(self.signals, kind == "signal"),
-                              edit(self.entities, kind == "entity"),
-                              edit(self.pseudonyms, kind == "pseudonym"), version)
+    def applied(self, changes: Iterable[tuple[Kind, str, bool]], version: int
+                ) -> SuppressionSet:
+        """This set with every change applied in order (one copy, however many changes)."""
+        sets: dict[Kind, set[str]] = {"signal": set(self.signals), "entity": set(self.entities),
+                                      "pseudonym": set(self.pseudonyms)}
+        for kind, ident, present in changes:
+            if present:
+                sets[kind].add(ident)
+            else:
+                sets[kind].discard(ident)
+        return SuppressionSet(frozenset(sets["signal"]), frozenset(sets["entity"]),
+                              frozenset(sets["pseudonym"]), version)
 
     def signal(self, signal_id: str) -> bool:
         return signal_id in self.signals
@@ -127,9 +134,12 @@ class SuppressionSet:
             return None
         signal = record["signal"]
         gone_refs = self._gone_refs(record)
-        gone = {e["entity_id"] for e in record.get("entities") or () if e["ref"] in gone_refs}
-        gone |= self.entities
-        if not gone_refs and not self._touches(record, gone):
+        mine = {e["entity_id"] for e in record.get("entities") or () if e["ref"] in gone_refs}
+
+        def out(entity_id: str) -> bool:  # not a union: the set of all entities is large
+            return entity_id in mine or entity_id in self.entities
+
+        if not gone_refs and not self._touches(record, out):
             return record
         return {
             **record,
@@ -141,14 +151,14 @@ class SuppressionSet:
                                      and r["target"] not in gone_refs]},
             "entities": [e for e in record.get("entities") or () if e["ref"] not in gone_refs],
             "links": [k for k in record.get("links") or ()
-                      if k["source"] not in gone and k["target"] not in gone
+                      if not out(k["source"]) and not out(k["target"])
                       and k.get("source_ref") not in gone_refs
                       and k.get("target_ref") not in gone_refs],
             "review": [r for r in record.get("review") or ()
-                       if r["entity_id"] not in gone and r["candidate"] not in gone
+                       if not out(r["entity_id"]) and not out(r["candidate"])
                        and r.get("ref") not in gone_refs],
             "merges": [m for m in record.get("merges") or () if self.keeps_merge(m)],
-            "risk": {k: v for k, v in (record.get("risk") or {}).items() if k not in gone},
+            "risk": {k: v for k, v in (record.get("risk") or {}).items() if not out(k)},
         }
 
     def delivery(self, copy: dict[str, Any]) -> dict[str, Any] | None:
@@ -184,13 +194,13 @@ class SuppressionSet:
                  if any(i.get("value") in self.pseudonyms for i in s.get("identifiers") or ())}
         return refs
 
-    def _touches(self, record: Mapping[str, Any], gone: set[str]) -> bool:
+    def _touches(self, record: Mapping[str, Any], out: Callable[[str], bool]) -> bool:
         """Whether a link, review candidate, merge or risk entry names a suppressed entity."""
-        return (any(k["source"] in gone or k["target"] in gone for k in record.get("links") or ())
-                or any(r["entity_id"] in gone or r["candidate"] in gone
+        return (any(out(k["source"]) or out(k["target"]) for k in record.get("links") or ())
+                or any(out(r["entity_id"]) or out(r["candidate"])
                        for r in record.get("review") or ())
                 or any(not self.keeps_merge(m) for m in record.get("merges") or ())
-                or any(k in gone for k in record.get("risk") or {}))
+                or any(out(k) for k in record.get("risk") or {}))
 
     def keeps_merge(self, merge: Mapping[str, Any]) -> bool:
         """Whether an ``entities.merges`` record may be used (neither side is suppressed)."""
@@ -260,20 +270,21 @@ class Suppressions:
                 time.sleep(1.0)
 
     def _apply(self, polled: Mapping[TopicPartition, Sequence[Any]]) -> None:
-        current = self._set
+        changes: list[tuple[Kind, str, bool]] = []
+        version = self._set.version
         for records in polled.values():
             for record in records:
+                version = max(version, record.offset + 1)
                 try:
                     kind, ident = parse_key(record.key)
                 except ValueError as exc:  # a foreign writer: skip, loudly
                     log.error("suppressions.refused", topic=self.topic, offset=record.offset,
                               error=str(exc))
                     continue
-                current = current.changed(kind, ident, record.value is not None,
-                                          record.offset + 1)
-        if current is not self._set:
-            self._set = current
-            log.info("suppressions.changed", version=current.version)
+                changes.append((kind, ident, record.value is not None))
+        if version != self._set.version:
+            self._set = self._set.applied(changes, version)
+            log.info("suppressions.changed", version=version, changes=len(changes))
 
     def close(self) -> None:
         self._stop.set()

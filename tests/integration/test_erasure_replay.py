@@ -260,3 +260,27 @@ def test_an_erased_person_and_a_purged_signal_stay_gone_after_a_replay_from_offs
     delivered = json.dumps(list(got.values()))
     assert not any(needle in delivered for needle in needles)
     assert not any(e in delivered for e in gone_entities)
+
+
+def test_the_erase_and_purge_commands_write_their_suppressions(
+        settings: Settings, layout: TopicLayout, uid: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI wiring: ``ketenlink erase`` of a person the graph does not hold (any more) still
+    suppresses their pseudonym; ``retention purge`` reports the suppressions it wrote."""
+    from typer.testing import CliRunner
+
+    from ketenlink.cli import app
+
+    monkeypatch.setenv("KETENLINK_TOPIC_PREFIX", f"{uid}.")
+    ps = "ps1:" + hashlib.sha256(f"{uid}-cli".encode()).hexdigest()
+    runner = CliRunner()
+    erased = runner.invoke(app, ["erase", "--pseudonym", ps, "--reason", "request AVG-1",
+                                 "--actor", "analyst-a"])
+    assert erased.exit_code == 0, erased.output
+    assert "(none in the graph)" in erased.output and "suppressed on Kafka: 1" in erased.output
+    purged = runner.invoke(app, ["retention", "purge", "--now", "1900-01-01T00:00:00+00:00"])
+    assert purged.exit_code == 0, purged.output
+    assert "0 signals suppressed on Kafka" in purged.output
+    with Suppressions(settings.kafka, layout.name("suppressions")) as view:
+        view.catch_up(30)
+        assert view.current().pseudonyms == {ps} and view.current().version == 1

@@ -250,7 +250,11 @@ class Suppressions:
 
     def catch_up(self, timeout_s: float) -> None:
         """Apply every suppression up to the topic's end offset at call time. A reader must
-        not start before it knows them all: ``SuppressionError`` when that takes too long."""
+        not start before it knows them all: ``SuppressionError`` when the topic is missing or
+        reading it takes too long."""
+        if not self._consumer.partitions_for_topic(self.topic):
+            raise SuppressionError(self.topic, "does not exist: `ketenlink stack up` creates "
+                                   "every topic of infra/topics.yaml")
         end = self._consumer.end_offsets([self._partition])[self._partition]
         deadline = time.monotonic() + timeout_s
         while self._consumer.position(self._partition) < end:

@@ -70,6 +70,7 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     from ketenlink.audit import AuditLog
     from ketenlink.kafka_clients import for_service
     from policy.registry import load_registry
+    from policy.suppression import Suppressions
     from producers.publisher import Publisher
 
     settings = for_service(_settings(ctx), "alerts")
@@ -92,13 +93,15 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
                              enable_auto_commit=False, auto_offset_reset="earliest")
     try:
         with open_driver(settings.neo4j, retry_s=5.0) as driver, AuditLog.open(settings) as audit, \
-                Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher:
+                Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher, \
+                Suppressions.open(settings, layout) as suppressions:
             registry = load_registry()
             store = AlertStore(driver, settings.neo4j.database, registry)
             engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit,
                                                        registry),
                                  rules, clearance, publisher, topics.proposed)
-            stats = run_engine(consumer, store, engine, topics, rules, stop)
+            stats = run_engine(consumer, store, engine, topics, rules, stop,
+                               suppressions=suppressions)
     finally:
         consumer.close()
     log.info("alerts.stopped", batches=stats.batches, records=stats.records,

@@ -3,7 +3,10 @@
 A consumer group on ``signals.resolved`` and ``entities.merges``. Per poll batch:
 
 1. collect what the batch touched: the entity ids of its resolved records (and the signal id
-   and revision of each), the ids of its merges (``touched_by``);
+   and revision of each), the ids of its merges (``touched_by``) — read through the
+   suppressions (``policy.suppression``): a purged or erased signal, an erased person and a
+   merge touching them are neither waited for (the sink never writes them) nor evaluated, so
+   a replay counts none of them; what the graph no longer holds is no evidence anyway;
 2. wait until the graph sink has written them: every signal at (at least) that revision, every
    merge redirect. Each check polls for ``engine.wait_s``; while something is missing the
    consumer is paused (it keeps polling, so it stays in its group), nothing is committed, and
@@ -66,6 +69,7 @@ from graph.exceptions import UnknownEntityError
 from graph.queries import AnalystQueries
 from ketenlink.audit import AuditError
 from policy.clearance import Caller, Clearance
+from policy.suppression import EMPTY, SuppressionSet, SuppressionView
 from producers.exceptions import PublishError
 from schemas.regions import address_municipality
 
@@ -97,19 +101,26 @@ class Touched:
     skipped: int = 0
 
 
-def touched_by(records: Iterable[ConsumerRecord], topics: AlertTopics) -> Touched:
+def touched_by(records: Iterable[ConsumerRecord], topics: AlertTopics,
+               suppressed: SuppressionSet = EMPTY) -> Touched:
     """The ids a batch of records touches; records that are not resolved records or merges
-    are counted in ``skipped`` (the sink parks them on ``signals.rejected``)."""
+    are counted in ``skipped`` (the sink parks them on ``signals.rejected``); suppressed
+    signals, persons and merges are left out."""
     out = Touched()
     for record in records:
         try:
             doc = json.loads(record.value)
             if record.topic == topics.merges:
+                if not suppressed.keeps_merge(doc):
+                    continue
                 merged, into = str(doc["merged"]), str(doc["into"])
                 if merged != into:
                     out.merged.add(merged)
                 out.entities.update((merged, into))
             else:
+                doc = suppressed.resolved(doc)
+                if doc is None:
+                    continue
                 revision = doc["revision"]
                 if not isinstance(revision, int):
                     raise TypeError("revision is not an integer")
@@ -326,8 +337,8 @@ RETRYABLE: tuple[type[Exception], ...] = (
 
 def run_engine(consumer: KafkaConsumer, store: AlertStore, engine: AlertEngine,
                topics: AlertTopics, rules: AlertRules, stop: threading.Event,
-               max_records: int = 2000, on_batch: Callable[[int], None] | None = None
-               ) -> EngineStats:
+               max_records: int = 2000, on_batch: Callable[[int], None] | None = None,
+               suppressions: SuppressionView = EMPTY) -> EngineStats:
     """Evaluate batches from ``consumer`` (subscribed to ``topics.resolved`` and
     ``topics.merges``) until ``stop`` is set; offsets are committed after each evaluation."""
     stats = EngineStats()
@@ -336,7 +347,7 @@ def run_engine(consumer: KafkaConsumer, store: AlertStore, engine: AlertEngine,
         records: Sequence[ConsumerRecord] = [r for batch in polled.values() for r in batch]
         if not records:
             continue
-        batch = touched_by(records, topics)
+        batch = touched_by(records, topics, suppressions.current())
         if not _evaluate_with_retry(consumer, store, engine, rules, batch, stop, stats):
             break  # stopped while waiting: nothing committed, the batch is read again
         try:

@@ -15,6 +15,11 @@ Faults:
   deadlock): the sink pauses its partitions, keeps polling so it stays in the group, retries the
   same batch with exponential backoff (0.5 s doubling to 30 s) and resumes when Neo4j answers.
   Nothing is committed meanwhile, so nothing is lost.
+- **Suppressed** (``policy.suppression``: erased persons, purged signals): each batch is
+  read through the suppressions as they are when it is polled — a suppressed signal is not
+  written, a suppressed person's mentions, relations and review candidates are left out of a
+  signal that mentions others, a merge touching them is skipped; so a replay from offset 0
+  into an empty graph brings none of it back.
 - **A record the graph refuses** (not JSON, not a resolved record, or a non-retryable Neo4j error
   on it): the batch is written record by record, and each record that still fails is parked on
   ``signals.rejected`` with its reason and original bytes; the rest is written.
@@ -43,6 +48,7 @@ from graph.upsert import GraphBatch, write_batch
 from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings
 from policy.registry import Registry, load_registry
+from policy.suppression import EMPTY, SuppressionSet, SuppressionView
 from policy.view import source_of, storable
 from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address
@@ -176,8 +182,8 @@ class SinkStats:
 
 def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: SinkTopics,
              parking: Publisher, stop: threading.Event, max_records: int = 5000,
-             on_batch: Callable[[int], None] | None = None, registry: Registry | None = None
-             ) -> SinkStats:
+             on_batch: Callable[[int], None] | None = None, registry: Registry | None = None,
+             suppressions: SuppressionView = EMPTY) -> SinkStats:
     """Move batches from ``consumer`` (subscribed to ``topics.resolved`` and ``topics.merges``)
     into Neo4j until ``stop`` is set (``registry``: see ``batch_rows``)."""
     registry = registry if registry is not None else load_registry()
@@ -188,7 +194,7 @@ def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: Sin
         if not records:
             continue
         if not _write_with_retry(consumer, driver, database, topics, parking, records, stop,
-                                 stats, registry):
+                                 stats, registry, suppressions.current()):
             break  # stopped while Neo4j was away: nothing committed, the batch is read again
         consumer.commit()
         stats.written += len(records)
@@ -200,10 +206,11 @@ def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: Sin
 
 def _write_with_retry(consumer: KafkaConsumer, driver: Driver, database: str,
                       topics: SinkTopics, parking: Publisher, records: Sequence[ConsumerRecord],
-                      stop: threading.Event, stats: SinkStats, registry: Registry) -> bool:
+                      stop: threading.Event, stats: SinkStats, registry: Registry,
+                      suppressed: SuppressionSet = EMPTY) -> bool:
     """Write ``records``; wait out Neo4j outages. False when stopped before it succeeded."""
     def attempt() -> bool:
-        _write_or_park(driver, database, topics, parking, records, stats, registry)
+        _write_or_park(driver, database, topics, parking, records, stats, registry, suppressed)
         return True
 
     def waiting(exc: Exception, delay: float) -> None:
@@ -221,12 +228,12 @@ def _neo4j_retryable(exc: Exception) -> bool:
 
 
 def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: Publisher,
-                   records: Sequence[ConsumerRecord], stats: SinkStats, registry: Registry
-                   ) -> None:
+                   records: Sequence[ConsumerRecord], stats: SinkStats, registry: Registry,
+                   suppressed: SuppressionSet = EMPTY) -> None:
     """One transaction for the batch; when the batch holds a record the graph refuses, each
     record on its own, parking those that fail."""
     try:
-        write_batch(driver, database, _batch(records, topics, registry))
+        write_batch(driver, database, _batch(records, topics, registry, suppressed))
         return
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("sink.batch_refused", error=repr(exc), records=len(records))
@@ -236,7 +243,7 @@ def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: P
         log.warning("sink.batch_refused", error=str(exc), records=len(records))
     for record in records:
         try:
-            write_batch(driver, database, _batch([record], topics, registry))
+            write_batch(driver, database, _batch([record], topics, registry, suppressed))
         except (KeyError, TypeError, ValueError) as exc:
             _park(parking, topics.rejected, record, f"not a {_kind(record, topics)} record: "
                                                     f"{type(exc).__name__}: {exc}")
@@ -248,15 +255,19 @@ def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: P
             stats.parked += 1
 
 
-def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics, registry: Registry
-           ) -> GraphBatch:
+def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics, registry: Registry,
+           suppressed: SuppressionSet = EMPTY) -> GraphBatch:
     resolved: list[dict[str, Any]] = []
     merges: list[dict[str, Any]] = []
     for record in records:
         doc = orjson.loads(record.value)
         if not isinstance(doc, dict):
             raise TypeError("a JSON object is expected")
-        (merges if record.topic == topics.merges else resolved).append(doc)
+        if record.topic == topics.merges:
+            if suppressed.keeps_merge(doc):
+                merges.append(doc)
+        elif (kept := suppressed.resolved(doc)) is not None:
+            resolved.append(kept)
     return batch_rows(resolved, merges, registry)
 
 

@@ -55,6 +55,7 @@ from infra.topics import TopicLayout
 from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings, WebhookSettings
 from policy.registry import Registry, Webhook
+from policy.suppression import EMPTY, SuppressionView
 from producers.exceptions import PublishError
 from producers.publisher import Publisher
 
@@ -76,6 +77,8 @@ class DeliveryStats:
     dead_lettered: int = 0
     retries: int = 0
     interrupted: int = 0
+    suppressed: int = 0
+    """Copies of a purged or erased signal not sent (``policy.suppression``)."""
 
     def add(self, other: DeliveryStats) -> None:
         for f in fields(self):
@@ -131,6 +134,7 @@ class _Wiring:
     dead_letters: Publisher
     dead_topic: str
     clock: Callable[[], float] = time.time
+    suppressions: SuppressionView = EMPTY
 
 
 class PartnerWorker:
@@ -238,8 +242,14 @@ class PartnerWorker:
             delivery_id = found
             bound = self._log.bind(delivery_id=found, partition=record.partition,
                                    offset=record.offset)
+            body = self._unsuppressed(record.value)
+            if body is None:  # made before an erasure or purge: never sent after it
+                self.stats.suppressed += 1
+                bound.info("webhook.suppressed")
+                self._commit(consumer, record, bound)
+                return
             outcome = post_with_retries(
-                client, self.webhook.url, record.value, found, self._secret, self._policy,
+                client, self.webhook.url, body, found, self._secret, self._policy,
                 self._wait, self._w.clock, bound, self._rng)
             if outcome is not None:
                 self.stats.retries += outcome.attempts - 1
@@ -258,6 +268,25 @@ class PartnerWorker:
             self.stats.dead_lettered += 1
         else:
             self.stats.delivered += 1
+        self._commit(consumer, record, bound)
+        return True
+
+    def _unsuppressed(self, value: bytes) -> bytes | None:
+        """The body to POST: the record's value, or without an erased person, or None when its
+        signal is suppressed. A copy that is not a full delivery is sent as it is."""
+        suppressed = self._w.suppressions.current()
+        if not suppressed:
+            return value
+        doc = json.loads(value)
+        try:
+            kept = suppressed.delivery(doc)
+        except (KeyError, TypeError, AttributeError):
+            return value
+        if kept is None:
+            return None
+        return value if kept is doc else json.dumps(kept, separators=(",", ":")).encode()
+
+    def _commit(self, consumer: KafkaConsumer, record: ConsumerRecord, bound: Any) -> None:
         tp = TopicPartition(record.topic, record.partition)
         try:
             consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)},
@@ -266,7 +295,6 @@ class PartnerWorker:
             bound.error("webhook.commit_failed", error=repr(exc),
                         consequence="delivered again after a restart unless a later commit "
                                     "covers it")
-        return True
 
     def _dead_letter(self, record: ConsumerRecord, delivery_id: str | None, bound: Any,
                      outcome: Outcome) -> bool:
@@ -327,9 +355,10 @@ class Deliverer:
     def __init__(self, kafka: KafkaSettings, hooks: WebhookSettings, layout: TopicLayout,
                  registry: Callable[[], Registry], secrets: SecretStore,
                  dead_letters: Publisher, group_prefix: str = "ketenlink",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 suppressions: SuppressionView = EMPTY) -> None:
         self._wiring = _Wiring(kafka, hooks, secrets, dead_letters,
-                               layout.name("deliveries.dead"), clock)
+                               layout.name("deliveries.dead"), clock, suppressions)
         self._layout = layout
         self._registry = registry
         self._group_prefix = group_prefix

@@ -20,16 +20,24 @@ Refused (``ErasureRefusedError``, audited ``refused``) when an alert is about th
 dossier reviewed or released to the OM names them, and deciding about it is the reviewer's.
 ``dry_run`` does all of it and rolls back (audited ``dry-run``).
 
-What this cannot reach, by design of the rest of the platform: the records on Kafka — the
-inbound topic (until its retention), ``signals.normalised`` (14 days), ``signals.resolved`` and
-``entities.merges`` (kept forever: a replay into an empty graph brings the person back), the
-delivery topics partners read (30 days), the stream worker's tables and their changelogs
-(profile values and the strong key ``k:person:<pseudonym>``), ``alerts.om*`` — and the copies
-partners already received.
+Kafka keeps its records, so before the transaction commits the erasure writes suppressions
+(``policy.suppression``): ``entity:<id>`` for every node of the person, ``pseudonym:<ps>``,
+``signal:<id>`` for every signal deleted — acknowledged, or the erasure fails and the graph is
+unchanged. Suppression first: a crash after it and before the commit leaves a suppressed person
+still in the graph (run the erasure again), never an erased person a replay brings back. A
+person found on ``signals.resolved`` but no longer (or never) in the graph is suppressed all
+the same. The graph sink, the router and the alert engine honour the suppressions on every read
+and replay; the resolve stage forgets the person's profile and strong keys
+(``streams.forget``).
+
+Still not reached: the raw records on the inbound topic and ``signals.normalised`` until their
+retention (days), the delivery topics partners read (30 days) and ``alerts.om*`` — and the
+copies partners already received.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -44,11 +52,13 @@ from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
 from graph.upsert import MAX_REDIRECTS
 from ketenlink.kafka_clients import client_options
 from ketenlink.settings import KafkaSettings
+from policy.suppression import Suppression, Suppressor
 from schemas.graph_model import ENTITY_LABEL
 
 log = structlog.get_logger(__name__)
 
 ERASE_ACTION = "erasure.person"
+PSEUDONYM = re.compile(r"ps1:[0-9a-f]{64}")
 
 CLUSTER = f"""
 UNWIND $ids AS id
@@ -109,6 +119,8 @@ class ErasureReport:
     entities: int = 0
     """Other entities left without any mention, removed."""
     review_candidates: int = 0
+    suppressions: int = 0
+    """Suppressions written to Kafka (entities, pseudonym, deleted signals)."""
     dry_run: bool = False
 
     def counts(self) -> dict[str, Any]:
@@ -157,8 +169,10 @@ def _carrying(doc: Any, value: str) -> set[str]:
 class Erasure:
     """Removes a person from the graph; every request audited."""
 
-    def __init__(self, driver: Driver, database: str, audit: Auditor) -> None:
+    def __init__(self, driver: Driver, database: str, audit: Auditor,
+                 suppressor: Suppressor) -> None:
         self._driver, self._database, self._audit = driver, database, audit
+        self._suppressor = suppressor
 
     def erase(self, entity_ids: Iterable[str], subject: str, reason: str, actor: str,
               dry_run: bool = False, resolved_records: int = 0) -> ErasureReport:
@@ -174,7 +188,7 @@ class Erasure:
         with self._driver.session(database=self._database) as session, \
                 session.begin_transaction() as tx:
             try:
-                self._erase(tx, ids, report)
+                deleted = self._erase(tx, ids, report)
             except ErasureRefusedError as exc:
                 self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION,
                                    {**params, "alerts": list(exc.alerts)}, 0, "refused")
@@ -183,8 +197,20 @@ class Erasure:
                 self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION, params, 0, "invalid")
                 raise
             outcome = "not-found" if not report.entity_ids else "dry-run" if dry_run else "ok"
+            pseudonym = subject if PSEUDONYM.fullmatch(subject) else None
+            items = [] if dry_run or not (report.entity_ids or pseudonym) else [
+                *(Suppression("entity", e, "erasure") for e in {*ids, *report.entity_ids}),
+                *(Suppression("signal", s, "erasure") for s in deleted),
+                *([Suppression("pseudonym", pseudonym, "erasure")] if pseudonym else [])]
+            report.suppressions = len(set(items))
             self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION,
                                {**params, **report.counts()}, len(report.entity_ids), outcome)
+            try:  # before the commit: a crash in between leaves nothing a replay brings back
+                self._suppressor.suppress(items)
+            except Exception:
+                self._audit.record(actor, SYSTEM_PARTNER, ERASE_ACTION,
+                                   {**params, "entity_ids": report.entity_ids}, 0, "failed")
+                raise
             if dry_run or not report.entity_ids:
                 tx.rollback()
             else:
@@ -195,13 +221,15 @@ class Erasure:
                                        {**params, "entity_ids": report.entity_ids}, 0, "failed")
                     raise
         log.info("erasure.done", actor=actor, outcome=outcome, persons=len(report.entity_ids),
-                 signals_deleted=report.signals_deleted, signals_kept=report.signals_kept)
+                 signals_deleted=report.signals_deleted, signals_kept=report.signals_kept,
+                 suppressions=report.suppressions)
         return report
 
-    def _erase(self, tx: Tx, ids: Sequence[str], report: ErasureReport) -> None:
+    def _erase(self, tx: Tx, ids: Sequence[str], report: ErasureReport) -> list[str]:
+        """Remove the person in ``tx``; the ids of the signals deleted with them."""
         cluster = list(tx.run(CLUSTER, ids=list(ids)))
         if not cluster:
-            return  # nothing (left) in the graph: an erasure repeated, or never written
+            return []  # nothing (left) in the graph: an erasure repeated, or never written
         not_persons = [r["entity_id"] for r in cluster if not r["person"]]
         if not_persons:
             raise ErasureInputError("entity_id", not_persons[0], "is not a person")
@@ -224,3 +252,4 @@ class Erasure:
         report.signals_deleted = swept.signals
         report.entities = swept.entities
         report.review_candidates = reviews["deleted"] + swept.review_candidates
+        return alone

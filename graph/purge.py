@@ -17,7 +17,13 @@ counted, so the purge reads that edge (no need to read the alerts topics). Per r
    ``ABOUT`` it. Signal, provenance and entities in one transaction: a crash never leaves an
    orphan that a later run would not find. The deletion re-checks each signal's revision and
    that it is still no alert's evidence.
-3. One audit entry per run (actor ``retention-purge``, action ``retention.purge``): the policy
+3. Before each page's transaction commits, a suppression ``signal:<id>`` per deleted signal
+   goes to the compacted ``suppressions`` topic (``policy.suppression``; acknowledged, or the
+   transaction fails): ``signals.resolved`` keeps the signal forever, and the graph sink, the
+   router and the alert engine drop a suppressed signal on every replay. Suppression first: a
+   crash before the commit leaves a suppressed signal in the graph until the next run deletes
+   it, never a deleted signal a replay brings back. A dry run writes none.
+4. One audit entry per run (actor ``retention-purge``, action ``retention.purge``): the policy
    version, ``now``, the counts; outcome ``ok``, ``dry-run`` or ``failed``.
 
 ``dry_run`` does all of it in one transaction and rolls it back: exact counts, nothing changed.
@@ -38,6 +44,7 @@ from neo4j import Driver, ManagedTransaction, Record, Transaction
 
 from graph.upsert import MAX_REDIRECTS
 from policy.retention import RetentionPolicy, SignalFacts, is_expired
+from policy.suppression import Suppression, Suppressor
 from schemas.graph_model import ENTITY_LABEL
 
 log = structlog.get_logger(__name__)
@@ -161,6 +168,8 @@ class PurgeReport:
     review_candidates: int = 0
     entities: int = 0
     batches: int = 0
+    suppressions: int = 0
+    """``signal:<id>`` suppressions written (0 in a dry run)."""
 
     def counts(self) -> dict[str, Any]:
         return asdict(self)
@@ -198,11 +207,11 @@ class RetentionPurge:
     """Applies a retention policy to the graph."""
 
     def __init__(self, driver: Driver, database: str, policy: RetentionPolicy, audit: Auditor,
-                 batch_size: int = 500) -> None:
+                 suppressor: Suppressor, batch_size: int = 500) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._driver, self._database, self._policy = driver, database, policy
-        self._audit, self._batch = audit, batch_size
+        self._audit, self._batch, self._suppressor = audit, batch_size, suppressor
 
     def run(self, now: datetime, dry_run: bool = False) -> PurgeReport:
         """Delete every expired signal and the entities left without one; audited."""
@@ -213,10 +222,10 @@ class RetentionPurge:
             with self._driver.session(database=self._database) as session:
                 if dry_run:  # one transaction for all pages, rolled back: exact counts
                     with session.begin_transaction() as tx:
-                        self._pages(lambda work: work(tx), now, report)
+                        self._pages(lambda work: work(tx), now, report, suppressor=None)
                         tx.rollback()
                 else:
-                    self._pages(session.execute_write, now, report)
+                    self._pages(session.execute_write, now, report, self._suppressor)
         except Exception:
             self._record(report, "failed")
             raise
@@ -225,7 +234,7 @@ class RetentionPurge:
         return report
 
     def _pages(self, run: Callable[[Callable[[Tx], Any]], Any], now: datetime,
-               report: PurgeReport) -> None:
+               report: PurgeReport, suppressor: Suppressor | None) -> None:
         horizon = now - timedelta(days=self._policy.shortest_days())
         after = ""
         while True:
@@ -246,8 +255,10 @@ class RetentionPurge:
                 elif is_expired(self._policy, replace(facts, linked_to_alert=False), now):
                     report.kept_for_alerts += 1
             if expired:
-                counts: SweepCounts = run(partial(_delete_expired, rows=expired))
+                counts: SweepCounts = run(partial(_delete_expired, rows=expired,
+                                                  suppressor=suppressor))
                 report.batches += 1
+                report.suppressions += counts.signals if suppressor is not None else 0
                 for name, value in asdict(counts).items():
                     setattr(report, name, getattr(report, name) + value)
                 log.info("retention.batch", batch=report.batches, **asdict(counts))
@@ -261,5 +272,11 @@ def _page(tx: Tx, after: str, clock: str, horizon: str, limit: int) -> list[Reco
     return list(tx.run(CANDIDATES, after=after, clock=clock, horizon=horizon, limit=limit))
 
 
-def _delete_expired(tx: Tx, rows: list[dict[str, Any]]) -> SweepCounts:
-    return delete_signals(tx, tx.run(DELETABLE, rows=rows).single(strict=True)["ids"])
+def _delete_expired(tx: Tx, rows: list[dict[str, Any]], suppressor: Suppressor | None
+                    ) -> SweepCounts:
+    """Delete the page's signals that may still go; suppress them first (inside the
+    transaction, so before it commits; a retried transaction writes the same keys again)."""
+    ids = tx.run(DELETABLE, rows=rows).single(strict=True)["ids"]
+    if suppressor is not None:
+        suppressor.suppress(Suppression("signal", i, "retention") for i in ids)
+    return delete_signals(tx, ids)

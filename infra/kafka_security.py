@@ -138,6 +138,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     topic(worker, "resolver.judgements", "READ", "DESCRIBE")
     topic(worker, "signals.resolved", "WRITE", "DESCRIBE")
     topic(worker, "entities.merges", "WRITE", "DESCRIBE")
+    topic(worker, "suppressions", "READ", "DESCRIBE")  # forgets erased persons' state
     # its tables' changelogs <app id>-<table>-changelog, created by `ketenlink worker`
     grants.add(Grant(worker, "TOPIC", f"{app_id}-", "ALL", "PREFIXED"))
     group(worker, app_id)
@@ -145,6 +146,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     router = service_user("router")
     topic(router, "signals.resolved", "READ", "DESCRIBE")
     topic(router, "partners.registry", "READ", "DESCRIBE")
+    topic(router, "suppressions", "READ", "DESCRIBE")
     topic(router, "signals.rejected", "WRITE", "DESCRIBE")
     for recipient in layout.recipients:
         topic(router, "deliveries.{recipient}", "WRITE", "DESCRIBE", partner=recipient)
@@ -154,6 +156,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     topic(sink, "signals.resolved", "READ", "DESCRIBE")
     topic(sink, "entities.merges", "READ", "DESCRIBE")
     topic(sink, "signals.rejected", "WRITE", "DESCRIBE")  # records the graph refuses, parked
+    topic(sink, "suppressions", "READ", "DESCRIBE")
     group(sink, f"{app_id}-graph-sink")
 
     gateway = service_user("gateway")  # publishes on behalf of the partner its token names
@@ -170,6 +173,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     alerts = service_user("alerts")
     topic(alerts, "signals.resolved", "READ", "DESCRIBE")
     topic(alerts, "entities.merges", "READ", "DESCRIBE")
+    topic(alerts, "suppressions", "READ", "DESCRIBE")
     topic(alerts, "alerts.om.proposed", "WRITE", "DESCRIBE")
     topic(alerts, "audit.log", "WRITE", "DESCRIBE")
     group(alerts, f"{app_id}-alerts")
@@ -186,6 +190,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     topic(operator, "audit.log", "WRITE")
     topic(operator, "partners.registry", "WRITE")
     topic(operator, "alerts.om", "WRITE")
+    topic(operator, "suppressions", "WRITE")  # erasure and the retention purge
     group(operator, f"{app_id}-operator", "PREFIXED")
     return tuple(sorted(grants))
 

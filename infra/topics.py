@@ -15,7 +15,7 @@ import yaml
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions
 from kafka.errors import KafkaError, TopicAlreadyExistsError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from infra.exceptions import TopicSpecError
 
@@ -23,6 +23,22 @@ log = structlog.get_logger(__name__)
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._\-{}]+$")
 _PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+DAY_MS = 86_400_000
+SEGMENT_CAP_MS = DAY_MS
+"""Kafka deletes and compacts whole closed segments only: a record can outlive its topic's
+``retention.ms`` by up to ``segment.ms`` (7 days by default), and a compacted value or a
+tombstone's predecessor stays while its segment is active. Every topic with a retention or
+compaction rolls its segments at least daily, so what must go is gone within about a day."""
+
+
+def derived_segment_ms(retention_ms: int | None, cleanup_policy: str) -> int | None:
+    """``segment.ms`` for a topic that does not set it: at most a day, never longer than its
+    retention; ``None`` (the broker's default) for a topic kept forever and not compacted."""
+    if retention_ms is not None and retention_ms > 0:
+        return min(retention_ms, SEGMENT_CAP_MS)
+    if "compact" in cleanup_policy:
+        return SEGMENT_CAP_MS
+    return None
 
 
 class TopicSpec(BaseModel):
@@ -38,8 +54,26 @@ class TopicSpec(BaseModel):
     """Unset: the broker's, but at least 2 where the replication factor is 3 or more."""
     retention_ms: int | None = Field(default=None, ge=-1)
     cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
+    segment_ms: int | None = Field(default=None, ge=1)
+    """Unset: ``derived_segment_ms`` (at most a day for a topic with retention or compaction)."""
+    max_compaction_lag_ms: int | None = Field(default=None, ge=1)
+    """Unset: a day on a compacted topic, so a superseded value or a tombstoned key's value is
+    compacted away within about a day even when the log is barely dirty."""
     key: str = ""
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_segments(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        policy = str(data.get("cleanup_policy", "delete"))
+        out = dict(data)
+        if out.get("segment_ms") is None:
+            out["segment_ms"] = derived_segment_ms(out.get("retention_ms"), policy)
+        if out.get("max_compaction_lag_ms") is None and "compact" in policy:
+            out["max_compaction_lag_ms"] = SEGMENT_CAP_MS
+        return out
 
     @field_validator("name")
     @classmethod
@@ -53,6 +87,10 @@ class TopicSpec(BaseModel):
         out: dict[str, str] = {"cleanup.policy": self.cleanup_policy}
         if self.retention_ms is not None:
             out["retention.ms"] = str(self.retention_ms)
+        if self.segment_ms is not None:
+            out["segment.ms"] = str(self.segment_ms)
+        if self.max_compaction_lag_ms is not None:
+            out["max.compaction.lag.ms"] = str(self.max_compaction_lag_ms)
         if self.min_insync_replicas is not None:
             out["min.insync.replicas"] = str(self.min_insync_replicas)
         return out

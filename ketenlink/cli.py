@@ -203,6 +203,7 @@ def sink(ctx: typer.Context) -> None:
     from graph.driver import open_driver
     from infra.topics import load_layout
     from policy.registry import load_registry
+    from policy.suppression import Suppressions
     from producers.publisher import Publisher
 
     settings = _settings(ctx, "sink")
@@ -217,9 +218,10 @@ def sink(ctx: typer.Context) -> None:
                              group_id=f"{settings.faust_app_id}-graph-sink")
     try:
         with open_driver(settings.neo4j, retry_s=DRIVER_RETRY_S) as driver, \
-                Publisher(settings.kafka, client_id="ketenlink-graph-sink") as parking:
+                Publisher(settings.kafka, client_id="ketenlink-graph-sink") as parking, \
+                Suppressions.open(settings, layout) as suppressions:
             stats = run_sink(consumer, driver, settings.neo4j.database, topics, parking, stop,
-                             registry=load_registry())
+                             registry=load_registry(), suppressions=suppressions)
     finally:
         consumer.close()
     log.info("sink.stopped", written=stats.written, parked=stats.parked, retries=stats.retries)
@@ -363,6 +365,7 @@ def deliver(ctx: typer.Context) -> None:
     from consumers.webhook_secrets import SecretStore
     from infra.topics import load_layout
     from policy.live import LiveRegistry
+    from policy.suppression import Suppressions
     from producers.publisher import Publisher
 
     settings = _settings(ctx, "deliver")
@@ -372,10 +375,12 @@ def deliver(ctx: typer.Context) -> None:
         signal.signal(signum, lambda *_: stop.set())
     try:
         with LiveRegistry.open(settings, layout) as registry, \
+                Suppressions.open(settings, layout) as suppressions, \
                 Publisher(settings.kafka, client_id="ketenlink-deliver") as dead_letters:
             stats = Deliverer(settings.kafka, settings.webhook, layout, registry.current,
                               SecretStore(settings.webhook.secrets_file), dead_letters,
-                              group_prefix=settings.faust_app_id).run(stop)
+                              group_prefix=settings.faust_app_id,
+                              suppressions=suppressions).run(stop)
     except KetenlinkError as exc:
         _fail(exc)
         return
@@ -727,8 +732,11 @@ def retention_purge(
 
     from graph.driver import open_driver
     from graph.purge import RetentionPurge
+    from infra.topics import load_layout
     from ketenlink.audit import AuditLog
     from policy.retention import load_retention
+    from policy.suppression import SUPPRESSIONS_TOPIC, SuppressionWriter
+    from producers.publisher import Publisher
 
     settings = _settings(ctx)
     try:
@@ -741,8 +749,11 @@ def retention_purge(
         raise typer.Exit(code=1)
     try:
         policy = load_retention()
-        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
+        topic = load_layout(prefix=settings.topic_prefix).name(SUPPRESSIONS_TOPIC)
+        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
+                Publisher(settings.kafka, client_id="ketenlink-retention") as publisher:
             report = RetentionPurge(driver, settings.neo4j.database, policy, audit,
+                                    SuppressionWriter(publisher, topic),
                                     batch_size=batch).run(at, dry_run=dry_run)
     except KetenlinkError as exc:
         _fail(exc)
@@ -752,7 +763,8 @@ def retention_purge(
                f"examined, {report.kept_for_alerts} expired but kept as alert evidence; {verb} "
                f"{report.signals} signals, {report.mentions} mentions, {report.relations} "
                f"relation edges ({report.relations_updated} kept with less provenance), "
-               f"{report.entities} entities, {report.review_candidates} review candidates")
+               f"{report.entities} entities, {report.review_candidates} review candidates; "
+               f"{report.suppressions} signals suppressed on Kafka (replays skip them)")
 
 
 @app.command("erase")
@@ -772,7 +784,9 @@ def erase(
 ) -> None:
     """Erase a pseudonymised person from the graph: their nodes (merges followed), mentions and
     edges, the signals only about them; audited with actor, reason and pseudonym (never a BSN).
-    Refused while an alert is about them. Kafka topics keep their records (see graph/erasure.py)."""
+    Refused while an alert is about them. Before the graph commits, the person's entities,
+    pseudonym and deleted signals are written to the suppressions topic, which the sink, the
+    router, the alert engine and the resolve stage honour on every replay (graph/erasure.py)."""
     import re
     import sys
 
@@ -780,7 +794,9 @@ def erase(
     from graph.erasure import Erasure, entities_with_identifier
     from infra.topics import load_layout
     from ketenlink.audit import AuditLog
+    from policy.suppression import SUPPRESSIONS_TOPIC, SuppressionWriter
     from producers.pseudonym import Pseudonymiser
+    from producers.publisher import Publisher
 
     settings = _settings(ctx)
     if sum(x is not None for x in (bsn, pseudonym, entity_id)) != 1:
@@ -799,16 +815,18 @@ def erase(
         raise typer.Exit(code=1)
     try:
         records = 0
+        layout = load_layout(prefix=settings.topic_prefix)
         if pseudonym is not None:
-            topic = load_layout(prefix=settings.topic_prefix).name("signals.resolved")
-            ids, records = entities_with_identifier(settings.kafka, topic,
-                                                    pseudonym)
+            ids, records = entities_with_identifier(settings.kafka,
+                                                    layout.name("signals.resolved"), pseudonym)
             subject = pseudonym
         else:
             ids = set(entity_id or ())
             subject = "entity:" + ",".join(sorted(ids))
-        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
-            report = Erasure(driver, settings.neo4j.database, audit).erase(
+        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
+                Publisher(settings.kafka, client_id="ketenlink-erase") as publisher:
+            suppressor = SuppressionWriter(publisher, layout.name(SUPPRESSIONS_TOPIC))
+            report = Erasure(driver, settings.neo4j.database, audit, suppressor).erase(
                 ids, subject, reason, actor, dry_run=dry_run, resolved_records=records)
     except KetenlinkError as exc:
         _fail(exc)
@@ -819,9 +837,13 @@ def erase(
                f"mentions, {report.relations} relation edges, {report.signals_deleted} signals "
                f"only about them ({report.signals_kept} kept without them), {report.entities} "
                f"other entities, {report.review_candidates} review candidates")
+    if report.suppressions:
+        typer.echo(f"suppressed on Kafka: {report.suppressions} entity/pseudonym/signal key(s); "
+                   f"the {records} record(s) on signals.resolved carrying the pseudonym stay "
+                   "there but every reader skips them")
     if records:
-        typer.echo(f"note: {records} record(s) on signals.resolved still carry the pseudonym "
-                   "(retention forever); Kafka copies are not erased")
+        typer.echo("note: copies already delivered to partners (deliveries.<partner>, "
+                   "webhooks) cannot be recalled")
 
 
 def main() -> None:  # pragma: no cover - console entry point

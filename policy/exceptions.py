@@ -39,3 +39,11 @@ class RetentionPolicyError(PolicyError):
     def __init__(self, where: str, problem: str) -> None:
         self.where, self.problem = where, problem
         super().__init__(f"{where}: {problem}")
+
+
+class SuppressionError(PolicyError):
+    """A suppression cannot be read or written: ``topic`` and ``problem`` say where and what."""
+
+    def __init__(self, topic: str, problem: str) -> None:
+        self.topic, self.problem = topic, problem
+        super().__init__(f"{topic}: {problem}")

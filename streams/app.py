@@ -11,6 +11,8 @@ Two stages:
   analyst judgements → ``signals.resolved`` and ``entities.merges``. Its state lives only in the
   tables ``signals`` and ``resolver`` (in memory or RocksDB, ``worker_store``; changelog-backed,
   recovered on start), written through ``streams.write_behind`` once per changed key per record.
+  It also reads the compacted ``suppressions`` topic (one partition): an erased person's
+  ``entity:`` / ``pseudonym:`` suppression deletes the keys holding them (``streams.forget``).
 
 An unexpected exception ends the process at once (exit code 70) with the record's coordinates
 in the log, before faust could ack and commit the record: it is processed again after restart.
@@ -34,9 +36,11 @@ from pydantic import BaseModel, ConfigDict
 from infra.topics import TopicLayout, TopicSpec
 from ketenlink.kafka_clients import faust_broker, faust_credentials
 from ketenlink.settings import Settings
+from policy.suppression import SUPPRESSIONS_TOPIC, parse_key
 from schemas.signal import Signal
 from streams import fetch_wait, gap_guard
 from streams.exceptions import RecordRejected
+from streams.forget import forget
 from streams.intake import Source, accept, rejection
 from streams.pipeline import apply_judgement, process
 from streams.resolve import Resolver
@@ -94,7 +98,8 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
         agent_supervisor=mode.CrashingSupervisor,
         web_enabled=False,
     )
-    gap_guard.install(compacted_topics={layout.name("resolver.judgements")})
+    gap_guard.install(compacted_topics={layout.name("resolver.judgements"),
+                                        layout.name(SUPPRESSIONS_TOPIC)})
     fetch_wait.install(FETCH_MAX_WAIT_MS)
     _wire_intake(app, layout)
     _wire_resolve(app, layout, ROCKSDB_OPTIONS if settings.worker_store == "rocksdb" else None)
@@ -135,7 +140,8 @@ def _wire_resolve(app: faust.App, layout: TopicLayout,
                   table_options: dict[str, Any] | None) -> None:
     normalised_name = layout.name("signals.normalised")
     judgements_name = layout.name("resolver.judgements")
-    source = raw_topic(app, normalised_name, judgements_name)
+    suppressions_name = layout.name(SUPPRESSIONS_TOPIC)
+    source = raw_topic(app, normalised_name, judgements_name, suppressions_name)
     resolved = raw_topic(app, layout.name("signals.resolved"))
     merges = raw_topic(app, layout.name("entities.merges"))
     rejected = raw_topic(app, layout.name("signals.rejected"))
@@ -157,6 +163,9 @@ def _wire_resolve(app: faust.App, layout: TopicLayout,
             signals_store.discard()
             resolver_store.discard()
             try:
+                if message.topic == suppressions_name:
+                    await _forget(message, event.value, signals_store, resolver_store)
+                    continue
                 if message.topic == judgements_name:
                     try:
                         done = apply_judgement(json.loads(event.value or b"null"), signals_store,
@@ -185,6 +194,27 @@ def _wire_resolve(app: faust.App, layout: TopicLayout,
                              duplicate_of=outcome.dedup.duplicate_of)
             except Exception as exc:  # a bug or a broken invariant: stop, do not ack
                 die(exc, message.topic, message.partition, message.offset)
+
+
+async def _forget(message: Any, value: bytes | None, signals_store: WriteBehind,
+                  resolver_store: WriteBehind) -> None:
+    """One suppression: delete what the tables hold of an erased person (``streams.forget``).
+    A lifted suppression (tombstone) cannot bring the forgotten state back; a key that is no
+    suppression is logged and skipped (the topic is compacted: nothing to park it for)."""
+    try:
+        kind, ident = parse_key(message.key)
+    except ValueError as exc:
+        log.error("resolve.suppression_refused", topic=message.topic, offset=message.offset,
+                  error=str(exc))
+        return
+    if value is None:
+        return
+    done = forget(kind, ident, signals_store, resolver_store)
+    signals_store.flush()
+    resolver_store.flush()
+    if done.keys:  # entity ids only: never the pseudonym or a value of the person
+        log.info("resolve.forgotten", kind=kind, offset=message.offset,
+                 entities=done.entities, keys=len(done.keys))
 
 
 def dumps_json(value: dict[str, Any]) -> bytes:

@@ -6,6 +6,10 @@ record that is not a resolved record is parked on ``signals.rejected`` with the 
 other error stops the process before the record is acked (``streams.app.die``), so it is
 routed again after a restart (same ``delivery_id``: a retry, not a second delivery).
 
+Suppressed signals (``policy.suppression``: erased or purged) are not routed, and an erased
+person is taken out of a signal that mentions others before it is routed (``SuppressionSet.
+resolved``): a replay of ``signals.resolved`` delivers none of it again.
+
 faust's offset bookkeeping is guarded as in the worker (``streams.gap_guard``): a record faust
 dropped is read again, never committed past.
 
@@ -27,6 +31,7 @@ from infra.topics import TopicLayout, load_layout
 from ketenlink.kafka_clients import faust_broker, faust_credentials
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
+from policy.suppression import Suppressions, SuppressionView
 from streams import fetch_wait, gap_guard
 from streams.app import FETCH_MAX_WAIT_MS, die, dumps_json, raw_topic
 from streams.exceptions import RecordRejected
@@ -36,8 +41,8 @@ from streams.route import route
 log = structlog.get_logger(__name__)
 
 
-def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveRegistry
-                      ) -> faust.App:
+def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveRegistry,
+                      suppressions: SuppressionView) -> faust.App:
     """A faust app with the ``route`` agent."""
     fetch_wait.install(FETCH_MAX_WAIT_MS)
     gap_guard.install(compacted_topics=())  # signals.resolved is not compacted: never skip
@@ -72,7 +77,12 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
             message = event.message
             try:
                 try:
-                    record = orjson.loads(event.value or b"null")
+                    record = suppressions.current().resolved(
+                        orjson.loads(event.value or b"null"))
+                    if record is None:
+                        log.info("route.suppressed", topic=message.topic,
+                                 partition=message.partition, offset=message.offset)
+                        continue
                     deliveries = route(record, registry.current(), outputs.keys(),
                                        datetime.now(UTC))
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -98,8 +108,9 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
 def run_router(settings: Settings) -> None:
     """Read the registry, then run the router in the foreground until SIGTERM / SIGINT."""
     layout = load_layout(prefix=settings.topic_prefix)
-    with LiveRegistry.open(settings, layout) as registry:
-        app = create_router_app(settings, layout, registry)
+    with LiveRegistry.open(settings, layout) as registry, \
+            Suppressions.open(settings, layout) as suppressions:
+        app = create_router_app(settings, layout, registry, suppressions)
         worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
                         override_logging=False)
         worker.execute_from_commandline()

@@ -27,6 +27,7 @@ from ketenlink.audit import AuditLog
 from ketenlink.audit_verify import topic_entries, verify
 from ketenlink.settings import Settings
 from policy.retention import DAY_MS, load_retention
+from policy.suppression import Suppression, SuppressionWriter
 from producers.pseudonym import Pseudonymiser
 from producers.publisher import Publisher
 from schemas.signal import Signal
@@ -130,6 +131,12 @@ def audit(settings: Settings, layout: TopicLayout) -> Iterator[AuditLog]:
         yield log
 
 
+@pytest.fixture
+def suppressor(settings: Settings, layout: TopicLayout) -> Iterator[SuppressionWriter]:
+    with Publisher(settings.kafka, client_id="test-retention-suppressions") as publisher:
+        yield SuppressionWriter(publisher, layout.name("suppressions"))
+
+
 def _audit_entries(settings: Settings, layout: TopicLayout) -> list[dict[str, Any]]:
     entries = list(topic_entries(settings.kafka.bootstrap_servers, layout.name("audit.log")))
     verdict = verify(entries, settings.audit_key.get_secret_value().encode())
@@ -175,7 +182,7 @@ def _wait_retention(admin: KafkaAdminClient, topic: str, expected: int) -> None:
 
 def test_the_purge_deletes_exactly_what_expired_and_what_only_it_held_up(
         settings: Settings, driver: Driver, uid: str, layout: TopicLayout,
-        audit: AuditLog) -> None:
+        audit: AuditLog, suppressor: SuppressionWriter) -> None:
     from datetime import UTC, datetime
 
     db = settings.neo4j.database
@@ -220,15 +227,20 @@ def test_the_purge_deletes_exactly_what_expired_and_what_only_it_held_up(
     before = snapshot(driver, settings, uid, signals)
     assert any(k.startswith("RC-") or "ReviewCandidate" in v[0] for k, v in before.items())
 
-    purge = RetentionPurge(driver, db, load_retention(), audit, batch_size=4)
+    purge = RetentionPurge(driver, db, load_retention(), audit, suppressor, batch_size=4)
     dry = purge.run(now, dry_run=True)
     assert snapshot(driver, settings, uid, signals) == before
+    assert suppressor.written == [] and dry.suppressions == 0
 
     done = purge.run(now)
     expected = {"signals": 6, "entities": 6, "mentions": 9, "relations": 1,
                 "relations_updated": 1, "review_candidates": 1, "kept_for_alerts": 1}
     assert {k: getattr(done, k) for k in expected} == expected
     assert {k: getattr(dry, k) for k in expected} == expected
+    assert sorted(suppressor.written, key=lambda x: x.id) == sorted(
+        (Suppression("signal", sid[k], "retention") for k in ("A", "D", "E", "G", "I", "J")),
+        key=lambda x: x.id)
+    assert done.suppressions == 6
 
     after = snapshot(driver, settings, uid, signals)
     gone = set(before) - set(after)
@@ -256,7 +268,7 @@ def test_the_purge_deletes_exactly_what_expired_and_what_only_it_held_up(
 
 def test_erasure_removes_the_person_found_by_pseudonym_and_only_what_was_theirs(
         settings: Settings, driver: Driver, uid: str, layout: TopicLayout,
-        audit: AuditLog) -> None:
+        audit: AuditLog, suppressor: SuppressionWriter) -> None:
     db = settings.neo4j.database
     bsn = "111222333"
     ps = Pseudonymiser(settings.pseudonym_key).bsn(bsn)
@@ -301,11 +313,16 @@ def test_erasure_removes_the_person_found_by_pseudonym_and_only_what_was_theirs(
     ids, records = entities_with_identifier(settings.kafka.bootstrap_servers,
                                             layout.name("signals.resolved"), ps)
     assert (ids, records) == ({f"P-{uid}x"}, 3)
-    erasure = Erasure(driver, db, audit)
+    erasure = Erasure(driver, db, audit, suppressor)
     dry = erasure.erase(ids, ps, "request AVG-17", "analyst-a", dry_run=True,
                         resolved_records=records)
     assert snapshot(driver, settings, uid, signals) == before
+    assert suppressor.written == []
     done = erasure.erase(ids, ps, "request AVG-17", "analyst-a", resolved_records=records)
+    assert set(suppressor.written) == {
+        Suppression("entity", f"P-{uid}x", "erasure"), Suppression("entity", f"P-{uid}y", "erasure"),
+        Suppression("pseudonym", ps, "erasure"), Suppression("signal", sid["S2"], "erasure")}
+    assert done.suppressions == 4
     expected = {"entity_ids": [f"P-{uid}x", f"P-{uid}y"], "mentions": 4, "relations": 2,
                 "signals_deleted": 1, "signals_kept": 3, "entities": 0, "review_candidates": 1}
     assert {k: getattr(done, k) for k in expected} == expected
@@ -323,9 +340,11 @@ def test_erasure_removes_the_person_found_by_pseudonym_and_only_what_was_theirs(
     again = erasure.erase(ids, ps, "request AVG-17", "analyst-a")
     assert again.entity_ids == [] and snapshot(driver, settings, uid, signals) == after
 
+    written = len(suppressor.written)
     with pytest.raises(ErasureRefusedError, match=f"AL-{uid}"):
         erasure.erase([f"P-{uid}r"], "ps1:" + "e" * 64, "request AVG-18", "analyst-a")
     assert snapshot(driver, settings, uid, signals) == after
+    assert len(suppressor.written) == written  # refused: nothing suppressed
 
     entries = [e for e in _audit_entries(settings, layout) if e["action"] == "erasure.person"]
     assert [(e["actor"], e["outcome"], e["result_count"]) for e in entries] == [

@@ -394,3 +394,49 @@ def test_a_stop_mid_retry_commits_nothing_and_the_restart_delivers_the_same_id(
     assert {r.delivery_id for r in receiver.received} == {json.loads(value)["delivery_id"]}
     assert receiver.answered[-1] == 200 and receiver.answered.count(200) == 1
     assert receiver.received[tried].headers["X-Ketenlink-Attempt"] == "1"  # a new process
+
+
+def test_a_copy_made_before_an_erasure_or_purge_is_not_sent_after_it(
+        settings: Settings, hooks: WebhookSettings, layout: TopicLayout, publisher: Publisher,
+        receivers: Callable[..., Receiver], uid: str) -> None:
+    from policy.suppression import SuppressionSet
+
+    receiver = receivers()
+    secret = SecretStore(hooks.secrets_file).rotate("riec")
+    ps = "ps1:" + "d" * 64
+
+    def copy(n: int, subjects: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"delivery_id": f"{uid}-riec-{n}", "recipient": "riec", "signal_id": f"{uid}-s{n}",
+                "redacted": ["narrative"],
+                "signal": {"subjects": subjects,
+                           "relations": [{"source": "p1", "type": "USES", "target": "t1"}]},
+                "entities": [{"ref": s["ref"], "entity_id": f"X-{uid}{n}{s['ref']}"}
+                             for s in subjects]}
+
+    erased = {"type": "person", "ref": "p1", "family_name": "Vermeulen",
+              "identifiers": [{"scheme": "bsn-pseudonym", "value": ps}]}
+    phone = {"type": "phone", "ref": "t1", "number": "+31612345678"}
+    docs = [copy(0, [phone]), copy(1, [erased, phone]), copy(2, [phone])]
+    publisher.publish_many(layout.delivery("riec"), [
+        (d["signal_id"].encode(), json.dumps(d).encode()) for d in docs])
+    suppressed = SuppressionSet(signals=frozenset({f"{uid}-s2"}), pseudonyms=frozenset({ps}))
+    run = Running(Deliverer(settings.kafka, hooks, layout,
+                            lambda: _registry(riec=(receiver.url, 3)),
+                            SecretStore(hooks.secrets_file), publisher, group_prefix=uid,
+                            suppressions=suppressed))
+    try:
+        requests = receiver.wait_for(2)
+        _wait_committed(settings, f"{uid}-deliver-riec", layout.delivery("riec"))
+        time.sleep(0.3)
+    finally:
+        run.close()
+    assert sorted(r.delivery_id for r in receiver.received) == [f"{uid}-riec-0", f"{uid}-riec-1"]
+    by_id = {r.delivery_id: r for r in requests}
+    assert by_id[f"{uid}-riec-0"].body == json.dumps(docs[0]).encode()  # untouched
+    stripped = json.loads(by_id[f"{uid}-riec-1"].body)
+    assert [s["ref"] for s in stripped["signal"]["subjects"]] == ["t1"]
+    assert stripped["signal"]["relations"] == [] and len(stripped["entities"]) == 1
+    assert stripped["redacted"] == ["narrative", "subjects[p1]"]
+    assert ps not in by_id[f"{uid}-riec-1"].body.decode() and _signed(by_id[f"{uid}-riec-1"],
+                                                                      secret)
+    assert run.deliverer.stats().suppressed == 1 and run.deliverer.stats().delivered == 2

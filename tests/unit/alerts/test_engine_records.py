@@ -35,3 +35,26 @@ def test_a_batch_touches_its_entities_signals_and_merges() -> None:
     assert out.merged == {"P-z"}
     assert out.entities == {"P-a", "B-b", "L-c", "P-z"}
     assert out.skipped == 3
+
+
+def test_suppressed_signals_persons_and_merges_are_neither_waited_for_nor_evaluated() -> None:
+    from policy.suppression import SuppressionSet
+
+    def resolved(signal_id: str, *entities: str) -> Record:
+        refs = [f"r{i}" for i in range(len(entities))]
+        return Record("r", json.dumps({
+            "signal_id": signal_id, "revision": 1,
+            "signal": {"subjects": [{"ref": r, "type": "person"} for r in refs]},
+            "entities": [{"ref": r, "entity_id": e} for r, e in zip(refs, entities,
+                                                                    strict=True)]}).encode())
+
+    records = [resolved("gone", "P-a"), resolved("s2", "P-erased", "B-b"),
+               Record("m", json.dumps({"merged": "P-erased", "into": "P-c"}).encode()),
+               Record("m", json.dumps({"merged": "P-d", "into": "P-c"}).encode())]
+    suppressed = SuppressionSet(signals=frozenset({"gone"}), entities=frozenset({"P-erased"}))
+    out = touched_by(records, TOPICS, suppressed)
+    assert out.signals == {"s2": 1}
+    assert out.entities == {"B-b", "P-d", "P-c"} and out.merged == {"P-d"}
+    assert out.skipped == 0
+    everything = touched_by(records, TOPICS)
+    assert everything.signals == {"gone": 1, "s2": 1} and "P-erased" in everything.entities

@@ -79,7 +79,7 @@ def test_a_topic_on_a_cluster_gets_its_replication_and_min_insync_replicas() -> 
     on_three = spec.on_cluster(Replication(3, 2))
     assert on_three.replication_factor == 3
     assert on_three.configs() == {"cleanup.policy": "delete", "retention.ms": "1000",
-                                  "min.insync.replicas": "2"}
+                                  "segment.ms": "1000", "min.insync.replicas": "2"}
     # a cluster whose brokers say min.insync.replicas=1 still gets 2 where there are 3 copies
     assert spec.on_cluster(Replication(3, 1)).min_insync_replicas == 2
     # what the spec says itself is kept

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from infra.exceptions import TopicSpecError
-from infra.topics import TopicSpec, load_layout
+from infra.topics import DAY_MS, TopicSpec, load_layout
+from policy.retention import load_retention
+from streams.app import changelog_topics
 
 
 def test_shipped_spec_expands_partner_topics() -> None:
@@ -32,9 +34,45 @@ def test_unknown_logical_topic_is_an_error() -> None:
 
 def test_configs_follow_policy() -> None:
     compacted = TopicSpec(name="j", partitions=1, cleanup_policy="compact")
-    assert compacted.configs() == {"cleanup.policy": "compact"}
+    assert compacted.configs() == {"cleanup.policy": "compact", "segment.ms": str(DAY_MS),
+                                   "max.compaction.lag.ms": str(DAY_MS)}
     kept = TopicSpec(name="r", partitions=6, retention_ms=-1)
     assert kept.configs() == {"cleanup.policy": "delete", "retention.ms": "-1"}
+    short = TopicSpec(name="s", partitions=1, retention_ms=3_600_000)
+    assert short.configs()["segment.ms"] == "3600000"  # never longer than the retention
+    explicit = TopicSpec(name="e", partitions=1, retention_ms=30 * DAY_MS, segment_ms=7_200_000)
+    assert explicit.configs()["segment.ms"] == "7200000"
+
+
+def test_every_topic_with_a_retention_rolls_segments_within_a_day() -> None:
+    """Kafka deletes whole segments only: a record outlives retention.ms by up to segment.ms
+    (7 days by default). With segment.ms <= min(retention, 1 day) it is gone within a day."""
+    layout = load_layout()
+    policy = load_retention()
+    by_name = {t.name: t for t in layout.topics}
+    for topic in layout.topics:
+        if topic.retention_ms is not None and topic.retention_ms > 0:
+            assert topic.segment_ms is not None, topic.name
+            assert topic.segment_ms <= min(topic.retention_ms, DAY_MS), topic.name
+            assert topic.configs()["segment.ms"] == str(topic.segment_ms)
+        elif "compact" in topic.cleanup_policy:
+            assert topic.segment_ms == DAY_MS and topic.max_compaction_lag_ms == DAY_MS
+        else:  # kept forever, not compacted: the broker's default is no risk
+            assert topic.retention_ms == -1 and topic.segment_ms is None, topic.name
+    # the inbound topics take theirs from the retention policy: 3 days of tips roll daily
+    tips = by_name["signals.in.stichting-m"]
+    assert tips.retention_ms == policy.inbound_retention_ms("stichting-m") == 3 * DAY_MS
+    assert tips.configs()["segment.ms"] == str(DAY_MS)
+    assert by_name["deliveries.riec"].segment_ms == DAY_MS
+    assert by_name["suppressions"].cleanup_policy == "compact"
+
+
+def test_the_workers_changelogs_compact_within_a_day() -> None:
+    """Erased persons' profiles are deleted from the tables by tombstones; the old values go
+    only when the segment holding them is compacted."""
+    for spec in changelog_topics("app"):
+        assert spec.configs()["segment.ms"] == str(DAY_MS)
+        assert spec.configs()["max.compaction.lag.ms"] == str(DAY_MS)
 
 
 def _write(tmp_path: Path, text: str) -> Path:

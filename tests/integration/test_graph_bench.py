@@ -52,5 +52,5 @@ def test_small_run_reports_sane_figures(bench_settings: Settings, tmp_path: Path
     assert latency["queries"] == 20
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
     assert figures["warmup_ms"]["queries"] == 5
-    assert figures["settings"]["neo4j_uri"] == "bolt://127.0.0.1:37687"
+    assert figures["settings"]["neo4j_uri"] == bench_settings.neo4j.uri
     assert any(line.startswith("sink (run_sink)") for line in lines)

@@ -57,7 +57,7 @@ PLACEHOLDERS = (REPORTER_REMOVED, NAME_REMOVED, BSN_REMOVED)
 # --- name shapes -------------------------------------------------------------------------------
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
-_WORD = rf"[{_UP}][{_LOW}'’]+(?:-[{_UP}{_LOW}][{_LOW}'’]+)*"
+_WORD = rf"[{_UP}][{_LOW}'\u2019]+(?:-[{_UP}{_LOW}][{_LOW}'\u2019]+)*"
 """A capitalised word, hyphenated parts allowed: ``Yilmaz``, ``Berg-Yilmaz``, ``O'Neill``."""
 _INITIALS = rf"(?:[{_UP}]\.[ -]?){{1,4}}"
 TUSSENVOEGSELS = ("van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op", "von",
@@ -132,9 +132,9 @@ _BSN_AFTER_WORD = re.compile(r"(?i:\bbsn|burgerservicenummer|sofinummer)[\s:.#-]
                              r"[\s:.#-]*(?P<number>\d[\d .]{6,11}\d)")
 _TAIL_FIELD = r"[^,|\s()]+(?:[ \t]+[^,|\s()]+){0,4}\)?"
 """A function, a phone number or an e-mail address: five words at most."""
-_TAIL_SEPARATOR = r"(?:[ \t]*[,|/][ \t]*|[ \t]+[-–][ \t]+|[ \t]*\()"
+_TAIL_SEPARATOR = r"(?:[ \t]*[,|/][ \t]*|[ \t]+[-\u2013][ \t]+|[ \t]*\()"
 _SIGNATURE_TAILS = tuple(re.compile(
-    rf"(?:(?<=[.!?])[ \t]+|\n)[ \t]*(?:[-–—~][ \t]*)?{function}(?P<name>{_NAME})"
+    rf"(?:(?<=[.!?])[ \t]+|\n)[ \t]*(?:[-\u2013\u2014~][ \t]*)?{function}(?P<name>{_NAME})"
     rf"(?P<fields>(?:{_TAIL_SEPARATOR}{_TAIL_FIELD}){{0,4}})[ \t]*\.?\s*$")
     for function in ("", r"[A-Za-z][\w-]+\.? "))
 """A last line or sentence that is a name, perhaps after a function word, perhaps followed by
@@ -250,6 +250,20 @@ def _sub(result: Deidentified, rule: str, pattern: re.Pattern[str], placeholder:
         result.count(rule, n)
 
 
+def _replace(result: Deidentified, rule: str, spans: Iterable[tuple[int, int]],
+             placeholder: str = REPORTER_REMOVED) -> None:
+    """Replace each (start, end) span of the text, in order and not overlapping."""
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        if start < last:
+            continue
+        pieces += [result.text[last:start], placeholder]
+        last = end
+        result.count(rule)
+    result.text = "".join(pieces) + result.text[last:]
+
+
 def _sign_offs(result: Deidentified, learnt: list[str]) -> None:
     """Cut a closing formula and what follows it, and a trailing signature line."""
     for match in _SIGN_OFF.finditer(result.text):
@@ -276,7 +290,7 @@ def _sign_offs(result: Deidentified, learnt: list[str]) -> None:
 
 def _joined(before: str, placeholder: str) -> str:
     """``before`` (trailing separators trimmed) and the placeholder, a space between."""
-    before = before.rstrip(" \t\n,-–—~")
+    before = before.rstrip(" \t\n,-\u2013\u2014~")
     return f"{before} {placeholder}" if before else placeholder
 
 
@@ -302,19 +316,11 @@ def _self_identification(result: Deidentified, learnt: list[str]) -> None:
 
 def _invited_contacts(result: Deidentified) -> None:
     """Every phone number and e-mail address in a sentence that invites contact."""
-    pieces: list[str] = []
-    last = 0
-    for sentence in _SENTENCE.finditer(result.text):
-        if not _INVITATION.search(sentence.group()):
-            continue
-        for match in _CONTACT_RE.finditer(sentence.group()):
-            if len(_digits(match.group())) < 7 and "@" not in match.group():
-                continue
-            start, end = sentence.start() + match.start(), sentence.start() + match.end()
-            pieces += [result.text[last:start], REPORTER_REMOVED]
-            last = end
-            result.count("invited_contact")
-    result.text = "".join(pieces) + result.text[last:]
+    _replace(result, "invited_contact", [
+        (sentence.start() + match.start(), sentence.start() + match.end())
+        for sentence in _SENTENCE.finditer(result.text) if _INVITATION.search(sentence.group())
+        for match in _CONTACT_RE.finditer(sentence.group())
+        if len(_digits(match.group())) >= 7 or "@" in match.group()])
 
 
 def _digits(value: str) -> str:
@@ -341,16 +347,11 @@ def _remove_phone(result: Deidentified, phone: str) -> None:
     own = national_digits(phone)
     if own is None:
         return
-    shape = re.compile(r"(?<![\w+])(?:\+|00)?[\d()][\d \-./()]{5,22}\d(?!\d)")
-    pieces: list[str] = []
-    last = 0
-    for match in shape.finditer(result.text):
-        digits = national_digits(match.group())
-        if digits is not None and own in digits:
-            pieces += [result.text[last:match.start()], REPORTER_REMOVED]
-            last = match.end()
-            result.count("phone")
-    result.text = "".join(pieces) + result.text[last:]
+    _replace(result, "phone", [m.span() for m in _PHONE_RUN.finditer(result.text)
+                               if own in (national_digits(m.group()) or "")])
+
+
+_PHONE_RUN = re.compile(r"(?<![\w+])(?:\+|00)?[\d()][\d \-./()]{5,22}\d(?!\d)")
 
 
 def _loose(value: str) -> str:
@@ -366,11 +367,11 @@ def _remove_address(result: Deidentified, address: Mapping[str, Any]) -> None:
     addition = _str(address.get("toevoeging")) or ""
     postcode = _str(address.get("postcode"))
     if line:
-        match = re.search(r"(?P<street>.+?)\s+(?P<number>\d{1,5})\s*(?P<add>[A-Za-z]{0,2})\b"
-                          r"(?:.*?(?P<postcode>[1-9]\d{3}\s?[A-Za-z]{2})\b)?", line)
-        if match:
-            street, number, addition = match["street"].strip(" ,"), match["number"], match["add"]
-            postcode = postcode or match["postcode"]
+        parsed = re.search(r"(?P<street>.+?)\s+(?P<number>\d{1,5})\s*(?P<add>[A-Za-z]{0,2})\b"
+                           r"(?:.*?(?P<postcode>[1-9]\d{3}\s?[A-Za-z]{2})\b)?", line)
+        if parsed:
+            street, number, addition = parsed["street"].strip(" ,"), parsed["number"], parsed["add"]
+            postcode = postcode or parsed["postcode"]
         else:
             _sub(result, "address", re.compile(_loose(line), re.IGNORECASE), REPORTER_REMOVED)
     if street and number is not None:
@@ -379,17 +380,11 @@ def _remove_address(result: Deidentified, address: Mapping[str, Any]) -> None:
         _sub(result, "address", re.compile(pattern, re.IGNORECASE), REPORTER_REMOVED)
     if postcode:  # alone, or after the (removed) own street; not another address's postcode
         compact = re.sub(r"\s", "", postcode)
-        pattern = re.compile(rf"(?<!\w){re.escape(compact[:4])}\s?{re.escape(compact[4:])}(?!\w)",
-                             re.IGNORECASE)
-        pieces: list[str] = []
-        last = 0
-        for match in pattern.finditer(result.text):
-            if _AFTER_HOUSE_NUMBER.search(result.text[max(0, match.start() - 12):match.start()]):
-                continue
-            pieces += [result.text[last:match.start()], REPORTER_REMOVED]
-            last = match.end()
-            result.count("address")
-        result.text = "".join(pieces) + result.text[last:]
+        own = re.compile(rf"(?<!\w){re.escape(compact[:4])}\s?{re.escape(compact[4:])}(?!\w)",
+                         re.IGNORECASE)
+        _replace(result, "address", [
+            m.span() for m in own.finditer(result.text)
+            if not _AFTER_HOUSE_NUMBER.search(result.text[max(0, m.start() - 12):m.start()])])
 
 
 _AFTER_HOUSE_NUMBER = re.compile(r"\d[A-Za-z]{0,2}(?:-[A-Za-z0-9]{1,4})?,?\s*$")
@@ -439,17 +434,17 @@ def _remove_named_emails(result: Deidentified, names: Iterable[str]) -> None:
              if len(p) >= 3 and p.lower() not in TUSSENVOEGSELS}
     if not parts:
         return
-    pattern = re.compile(_EMAIL_SHAPE)
-    pieces: list[str] = []
-    last = 0
-    for match in pattern.finditer(result.text):
-        local = set(re.split(r"[\W\d_]+", match.group().split("@")[0].lower()))
-        if local & parts or any(p in match.group().split("@")[0].lower() for p in parts
-                                if len(p) >= 4):
-            pieces += [result.text[last:match.start()], REPORTER_REMOVED]
-            last = match.end()
-            result.count("email")
-    result.text = "".join(pieces) + result.text[last:]
+    _replace(result, "email", [m.span() for m in _EMAIL_RE.finditer(result.text)
+                               if _holds_name(m.group().split("@")[0].lower(), parts)])
+
+
+_EMAIL_RE = re.compile(_EMAIL_SHAPE)
+
+
+def _holds_name(local: str, parts: set[str]) -> bool:
+    """Whether an e-mail local part holds a name part: as a piece, or (4+ letters) inside."""
+    return bool(set(re.split(r"[\W\d_]+", local)) & parts) or \
+        any(p in local for p in parts if len(p) >= 4)
 
 
 def _remove_names(result: Deidentified, names: Iterable[str]) -> None:
@@ -464,14 +459,8 @@ def _remove_names(result: Deidentified, names: Iterable[str]) -> None:
 
 
 def _remove_bsns(result: Deidentified) -> None:
-    pieces: list[str] = []
-    last = 0
-    for match in _BSN.finditer(result.text):
-        if stdnum_bsn.is_valid(_digits(match.group())):
-            pieces += [result.text[last:match.start()], BSN_REMOVED]
-            last = match.end()
-            result.count("bsn")
-    result.text = "".join(pieces) + result.text[last:]
+    _replace(result, "bsn", [m.span() for m in _BSN.finditer(result.text)
+                             if stdnum_bsn.is_valid(_digits(m.group()))], BSN_REMOVED)
 
 
 # --- layer 2: deduce ---------------------------------------------------------------------------
@@ -592,6 +581,10 @@ class Deidentifier:
     def __call__(self, text: str, identity: Identity = Identity()) -> str:
         """Both steps: a free text ready to publish."""
         return self.narrative(self.before_subjects(text, identity), identity)
+
+
+DEFAULT_DEIDENTIFIER = Deidentifier()
+"""Rules, then deduce's person names: what the adapters and the gateway use."""
 
 
 if __name__ == "__main__":  # `python -m producers.deidentify`: build deduce's lookup cache

@@ -21,7 +21,8 @@ Subjects are extracted from the de-identified tip text by these rules, in this o
    their last capitalised word only. An address without a postcode is not extracted: a street
    and a number alone are too ambiguous to link;
 5. e-mail addresses and http(s) URLs;
-6. business names between straight or curly quotes ('Lucky Nails', "Clean Pro").
+6. business names between straight or curly quotes ('Lucky Nails', "Clean Pro"), unless
+   de-identification cut a reporter's name out of them.
 
 Category and indicators come from a small keyword table (``KEYWORDS``); a tip with no keyword
 is category ``other`` without indicators. Distribution ``tlp:amber+strict``, purpose
@@ -41,7 +42,7 @@ from schwifty.exceptions import SchwiftyException
 
 from producers.adapters.base import RecordError, Result, parse_timestamp, text
 from producers.adapters.jsonl import read_jsonl, redact_keys
-from producers.deidentify import REPORTER_REMOVED, Deidentifier, Identity
+from producers.deidentify import DEFAULT_DEIDENTIFIER, REPORTER_REMOVED, Deidentifier, Identity
 from schemas import identifiers as ids
 from schemas.indicators import catalogue
 
@@ -124,6 +125,8 @@ def extract_subjects(tip_text: str) -> list[dict[str, Any]]:
     for match in _URL.finditer(tip_text):
         found.append(("website", {"type": "website", "url": match.group().rstrip(".,;)")}))
     for match in _QUOTED.finditer(tip_text):
+        if "[" in match.group(1):  # held a reporter's name: the rest is no business name
+            continue
         found.append(("business", {"type": "business", "trade_name": match.group(1).strip()}))
     subjects: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -150,7 +153,7 @@ def classify(tip_text: str) -> tuple[str, list[str]]:
     return category, codes
 
 
-def tip_signal(doc: object, deidentifier: Deidentifier = Deidentifier()) -> dict[str, Any]:
+def tip_signal(doc: object, deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> dict[str, Any]:
     """One tip as a Signal v1 document, de-identified by ``deidentifier``."""
     if not isinstance(doc, dict):
         raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
@@ -192,7 +195,7 @@ class StichtingMAdapter:
 
     partner = "stichting-m"
 
-    def __init__(self, deidentifier: Deidentifier = Deidentifier()) -> None:
+    def __init__(self, deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> None:
         self.deidentifier = deidentifier
 
     def read(self, path: Path) -> Iterator[Result]:

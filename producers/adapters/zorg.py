@@ -29,7 +29,7 @@ from producers.adapters.base import (
 )
 from producers.adapters.jsonl import read_jsonl, redact_keys
 from producers.adapters.riec import CATEGORY
-from producers.deidentify import Deidentifier, Identity
+from producers.deidentify import DEFAULT_DEIDENTIFIER, Deidentifier, Identity
 from producers.pseudonym import Pseudonymiser
 from schemas import identifiers as ids
 from schemas.indicators import catalogue
@@ -53,7 +53,7 @@ def age_band(age: object) -> str | None:
 
 
 def zorg_signal(doc: object, pseudonyms: Pseudonymiser,
-                deidentifier: Deidentifier = Deidentifier()) -> dict[str, Any]:
+                deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> dict[str, Any]:
     """One report as a Signal v1 document, its free text de-identified by ``deidentifier``."""
     if not isinstance(doc, dict):
         raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
@@ -155,7 +155,7 @@ class ZorgAdapter:
     partner = "zorg"
 
     def __init__(self, pseudonyms: Pseudonymiser,
-                 deidentifier: Deidentifier = Deidentifier()) -> None:
+                 deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> None:
         self.pseudonyms, self.deidentifier = pseudonyms, deidentifier
 
     def read(self, path: Path) -> Iterator[Result]:

@@ -13,6 +13,7 @@ from infra.topics import load_layout
 from ketenlink.exceptions import ServerStartError
 from ketenlink.http_serving import absorb_stop_signals, listen, uvicorn_server
 from ketenlink.settings import Settings
+from producers.deidentify import name_finder
 from producers.exceptions import GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
 from producers.gateway.tokens import TokenRecord, TokenStore
@@ -38,6 +39,7 @@ def run_gateway(settings: Settings) -> None:
         log.warning("gateway.no_tokens", tokens_file=str(gateway.tokens_file),
                     hint="ketenlink gateway token create --partner <id>")
     pseudonymiser = Pseudonymiser(settings.pseudonym_key)
+    name_finder()  # deduce loads before the first request (seconds), not during it
     sock = _listen(gateway.host, gateway.port)
     try:
         with _publisher(settings, gateway.host, gateway.port) as publisher:

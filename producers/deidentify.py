@@ -476,9 +476,12 @@ class NameFinder:
         started = time.perf_counter()
         try:
             from deduce import Deduce
+
+            self._deduce = Deduce()
         except ImportError as exc:  # pragma: no cover - a broken install
             raise DeidentifyError("deduce is not installed; run `make setup`") from exc
-        self._deduce = Deduce()
+        except (OSError, ValueError, EOFError) as exc:  # pragma: no cover - unreadable lists
+            raise DeidentifyError(f"deduce's lookup data cannot be loaded: {exc}") from exc
         log.info("deidentify.deduce_loaded", seconds=round(time.perf_counter() - started, 2))
 
     def spans(self, text: str, identity: Identity = Identity()) -> list[tuple[int, int, str]]:

@@ -1,7 +1,7 @@
 """De-identification of free text at the source: a reporter's or patient's identity never passes
 the adapter (or the gateway) that reads it.
 
-Two layers, applied in this order (``deidentify``):
+Two layers, applied in this order by ``Deidentifier`` (what the adapters and the gateway call):
 
 1. **Rules** (``remove_identity``), which know *whose* identity it is:
 
@@ -16,9 +16,10 @@ Two layers, applied in this order (``deidentify``):
      phone``; ``- J. de Vries``) at the end of the text;
    - self-identification: ``mijn naam is …``, ``ik heet …``, ``ik ben <Name>``, ``Melder: …``,
      ``Naam: …``, ``(naam …)``, ``ondergetekende …``; the reporter's own contact details
-     (``u kunt mij bereiken op …``, ``bel me op …``, ``mijn nummer is …``, ``mijn e-mail is …``);
-     the reporter's own address (``ik woon (zelf) op …``, ``mijn adres is …``). A name learnt
-     this way is removed wherever else it appears;
+     (``u kunt mij bereiken op …``, ``bel me op …``, ``mijn nummer is …``, ``mijn e-mail is …``,
+     and every phone number or e-mail address in a sentence that invites contact: ``als u meer
+     wilt weten, stuur een mailtje naar …``); the reporter's own address (``ik woon (zelf)
+     op …``, ``mijn adres is …``). A name learnt this way is removed wherever else it appears;
    - BSNs: nine digits (also ``123.456.782``) that pass the elfproef, or any number after "BSN".
 
    Phone numbers, e-mail addresses and addresses that are *not* the reporter's stay: they are
@@ -28,9 +29,9 @@ Two layers, applied in this order (``deidentify``):
    ``[naam]`` ("when in doubt, a name goes"). Subjects are extracted before this step, and the
    adapters never extract person names from free text, so no subject is lost.
 
-deduce's lookup structures take ~1 minute to build on a fresh install (``make setup`` builds
-them: ``python -m producers.deidentify``) and 2-4 s to load; ``name_finder()`` loads them once
-per process, on first use, and shares the finder (it is read-only and thread-safe to call).
+deduce's lookup structures take 1-2 minutes to build on a fresh install (``make setup`` builds
+them: ``python -m producers.deidentify``) and 7-20 s to load; ``name_finder()`` loads them once
+per process, on first use, and shares the finder (it is read-only once loaded).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,dev]'
+	$(BIN)/python -m producers.deidentify  # builds deduce's lookup cache once (~1-2 min)
 	@touch $(STAMP)
 
 $(BUNDLE): $(WEB)/package.json $(WEB)/package-lock.json $(wildcard $(WEB)/src/*.js)

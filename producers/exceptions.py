@@ -78,3 +78,12 @@ class BenchError(KetenlinkError):
     def __init__(self, step: str, detail: str) -> None:
         self.step, self.detail = step, detail
         super().__init__(f"benchmark step {step!r} failed: {detail}")
+
+
+class DeidentifyError(KetenlinkError):
+    """De-identification cannot run (deduce missing or its lookup data unreadable): nothing may
+    be published from a sensitive source until it can."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"de-identification unavailable: {detail}")

@@ -1,9 +1,12 @@
 """Anonymous tips from Stichting M. (JSON Lines, producers/FORMATS.md) -> Signal v1.
 
-The reporter is never identifiable: the ``melder`` block is dropped here, and the reporter's
-own phone number or e-mail address is cut from the text before anything else reads it.
+The reporter is never identifiable: the ``melder`` block is dropped here, and the tip text is
+de-identified (``producers.deidentify``) before anything else reads it: every value of the
+``melder`` block in any spelling, sign-offs, self-identification, the reporter's own contact
+details and address, and BSNs are cut by rules; subjects and category come from that text; the
+published narrative is that text with every person name deduce finds replaced by ``[naam]``.
 
-Subjects are extracted from the tip text by these rules, in this order:
+Subjects are extracted from the de-identified tip text by these rules, in this order:
 
 1. IBANs: two letters, two digits, then 10-30 letters/digits in groups, any case, kept only when
    schwifty accepts the check digits; they are masked before the rules below run;
@@ -18,7 +21,8 @@ Subjects are extracted from the tip text by these rules, in this order:
    their last capitalised word only. An address without a postcode is not extracted: a street
    and a number alone are too ambiguous to link;
 5. e-mail addresses and http(s) URLs;
-6. business names between straight or curly quotes ('Lucky Nails', "Clean Pro").
+6. business names between straight or curly quotes ('Lucky Nails', "Clean Pro"), unless
+   de-identification cut a reporter's name out of them.
 
 Category and indicators come from a small keyword table (``KEYWORDS``); a tip with no keyword
 is category ``other`` without indicators. Distribution ``tlp:amber+strict``, purpose
@@ -38,10 +42,11 @@ from schwifty.exceptions import SchwiftyException
 
 from producers.adapters.base import RecordError, Result, parse_timestamp, text
 from producers.adapters.jsonl import read_jsonl, redact_keys
+from producers.deidentify import DEFAULT_DEIDENTIFIER, REPORTER_REMOVED, Deidentifier, Identity
 from schemas import identifiers as ids
 from schemas.indicators import catalogue
 
-REPORTER_REMOVED = "[melder verwijderd]"
+__all__ = ["REPORTER_REMOVED", "StichtingMAdapter", "classify", "extract_subjects", "tip_signal"]
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b",
                    re.IGNORECASE)
@@ -83,27 +88,6 @@ KEYWORDS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
 )
 
 
-def remove_reporter(tip_text: str, reporter: object) -> str:
-    """The text without the reporter's own phone numbers or e-mail addresses."""
-    if not isinstance(reporter, dict):
-        return tip_text
-    cleaned = tip_text
-    email = reporter.get("email")
-    if isinstance(email, str) and email.strip():
-        cleaned = re.sub(re.escape(email.strip()), REPORTER_REMOVED, cleaned, flags=re.IGNORECASE)
-    phone = reporter.get("telefoon")
-    if isinstance(phone, str) and phone.strip():
-        try:
-            own = ids.phone_e164(phone)
-        except ValueError:
-            own = None
-        for match in list(phonenumbers.PhoneNumberMatcher(cleaned, "NL"))[::-1]:
-            number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-            if number == own:
-                cleaned = cleaned[:match.start] + REPORTER_REMOVED + cleaned[match.end:]
-    return cleaned
-
-
 def extract_subjects(tip_text: str) -> list[dict[str, Any]]:
     """Subjects found in the text by the documented rules; duplicates collapse."""
     found: list[tuple[str, dict[str, Any]]] = []
@@ -141,6 +125,8 @@ def extract_subjects(tip_text: str) -> list[dict[str, Any]]:
     for match in _URL.finditer(tip_text):
         found.append(("website", {"type": "website", "url": match.group().rstrip(".,;)")}))
     for match in _QUOTED.finditer(tip_text):
+        if "[" in match.group(1):  # held a reporter's name: the rest is no business name
+            continue
         found.append(("business", {"type": "business", "trade_name": match.group(1).strip()}))
     subjects: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -167,7 +153,8 @@ def classify(tip_text: str) -> tuple[str, list[str]]:
     return category, codes
 
 
-def tip_signal(doc: object) -> dict[str, Any]:
+def tip_signal(doc: object, deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> dict[str, Any]:
+    """One tip as a Signal v1 document, de-identified by ``deidentifier``."""
     if not isinstance(doc, dict):
         raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
     ref = text(doc.get("tip_id"), "tip_id")
@@ -176,7 +163,11 @@ def tip_signal(doc: object) -> dict[str, Any]:
     body = text(doc.get("tekst"), "tekst")
     if body is None:
         raise RecordError("tekst: missing or empty")
-    cleaned = remove_reporter(body, doc.get("melder"))
+    reporter = Identity.from_block(doc.get("melder"))
+    cleaned = deidentifier.before_subjects(body, reporter)
+    subjects = extract_subjects(cleaned)
+    narrative = deidentifier.narrative(cleaned, reporter, keep=[
+        s["trade_name"] for s in subjects if s["type"] == "business"])
     category, codes = classify(cleaned)
     received = parse_timestamp(doc.get("ontvangen"), "ontvangen")
     municipality = text(doc.get("gemeente"), "gemeente")
@@ -193,9 +184,9 @@ def tip_signal(doc: object) -> dict[str, Any]:
         "distribution": "tlp:amber+strict",
         "purpose": "criminal-law",
         "legal_basis": "Anonymous tip via Meld Misdaad Anoniem (M.)",
-        "subjects": extract_subjects(cleaned),
+        "subjects": subjects,
         "relations": [],
-        "narrative": (f"Gemeente: {municipality}\n" if municipality else "") + cleaned,
+        "narrative": (f"Gemeente: {municipality}\n" if municipality else "") + narrative,
     }
 
 
@@ -204,5 +195,9 @@ class StichtingMAdapter:
 
     partner = "stichting-m"
 
+    def __init__(self, deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> None:
+        self.deidentifier = deidentifier
+
     def read(self, path: Path) -> Iterator[Result]:
-        return read_jsonl(path, tip_signal, lambda raw: redact_keys(raw, frozenset({"melder"})))
+        return read_jsonl(path, lambda doc: tip_signal(doc, self.deidentifier),
+                          lambda raw: redact_keys(raw, frozenset({"melder"})))

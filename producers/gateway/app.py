@@ -15,7 +15,10 @@ Checks, in order (the first that fails answers):
 429    the partner's signals-per-minute budget is spent (``Retry-After`` says when it is not)
 422    a clear identifier cannot be pseudonymised, or a signal breaks Signal v1; nothing is
        published if any signal of a batch is invalid
-503    the token file cannot be read, or the broker did not acknowledge every record
+(--)   a sensitive source's (anonymous tips, healthcare; ``policy/partners.yaml``) valid
+       signals have their narrative de-identified (``producers.deidentify``) before publishing
+503    the token file cannot be read, de-identification is unavailable, or the broker did not
+       acknowledge every record
 202    every record acknowledged: topic, partition and offset of each
 =====  =======================================================================================
 """
@@ -39,14 +42,23 @@ from starlette.requests import ClientDisconnect
 
 from infra.topics import TopicLayout
 from ketenlink.settings import Settings
+from policy.registry import SENSITIVE_SOURCES, Registry, load_registry
+from producers.deidentify import DEFAULT_DEIDENTIFIER, Deidentifier
 from producers.exceptions import (
     BodyTooLargeError,
+    DeidentifyError,
     PayloadError,
     PublishError,
     TokenRejectedError,
     TokenStoreError,
 )
-from producers.gateway.payload import claimed_partners, parse_body, read_body, validate
+from producers.gateway.payload import (
+    claimed_partners,
+    deidentify_narratives,
+    parse_body,
+    read_body,
+    validate,
+)
 from producers.gateway.ratelimit import Clock, RateLimiter
 from producers.gateway.tokens import TokenStore
 from producers.pseudonym import Pseudonymiser
@@ -127,9 +139,17 @@ class GatewayState:
     """Everything one gateway app holds: its collaborators and its rate limiter."""
 
     def __init__(self, settings: Settings, publisher: Publisher, tokens: TokenStore,
-                 pseudonymiser: Pseudonymiser, layout: TopicLayout, limiter: RateLimiter) -> None:
+                 pseudonymiser: Pseudonymiser, layout: TopicLayout, limiter: RateLimiter,
+                 registry: Registry, deidentifier: Deidentifier) -> None:
         self.settings, self.publisher, self.tokens = settings, publisher, tokens
         self.pseudonymiser, self.layout, self.limiter = pseudonymiser, layout, limiter
+        self.registry, self.deidentifier = registry, deidentifier
+
+    def sensitive(self, partner: str) -> bool:
+        """Whether ``partner``'s narratives are de-identified: a sensitive source, or a partner
+        the registry does not know (when in doubt, de-identify)."""
+        entry = self.registry.entries.get(partner)
+        return entry is None or entry.source in SENSITIVE_SOURCES
 
 
 class GatewayApp(FastAPI):
@@ -147,16 +167,19 @@ class GatewayApp(FastAPI):
 
 def create_gateway_app(settings: Settings, publisher: Publisher, tokens: TokenStore,
                        pseudonymiser: Pseudonymiser, layout: TopicLayout, *,
-                       clock: Clock = time.monotonic) -> FastAPI:
+                       clock: Clock = time.monotonic, registry: Registry | None = None,
+                       deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> FastAPI:
     """The gateway app; it borrows ``publisher`` (the caller closes it). ``clock`` drives the
-    rate limiter (tests inject one)."""
+    rate limiter (tests inject one); ``registry`` (default: the shipped partner file) says which
+    partners are sensitive sources whose narratives ``deidentifier`` cleans."""
     app = GatewayApp(title="Ketenlink gateway",
                      version="1",
                      description="Chain partners publish Signal v1 records here. "
                                  "Authenticate with `Authorization: Bearer <token>`.")
     app.max_batch = settings.gateway.max_batch
     state = GatewayState(settings, publisher, tokens, pseudonymiser, layout,
-                         RateLimiter(settings.gateway.rate_limit_per_minute, clock=clock))
+                         RateLimiter(settings.gateway.rate_limit_per_minute, clock=clock),
+                         registry or load_registry(), deidentifier)
     app.state.gateway = state
 
     @app.get("/healthz", response_model=Health, summary="Liveness; no authentication.")
@@ -261,6 +284,16 @@ async def _handle(state: GatewayState, request: Request) -> Response:
         return problem(403, f"this token publishes only as {partner!r}",
                        reason="partner mismatch")
 
+    # A sensitive source's narratives lose the identities of reporters and patients.
+    deidentified = 0
+    if state.sensitive(partner):
+        try:
+            signals, deidentified = await run_in_threadpool(deidentify_narratives, signals,
+                                                            state.deidentifier)
+        except DeidentifyError as exc:
+            return problem(503, "de-identification is unavailable; nothing was published",
+                           {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}, error=exc.detail)
+
     # 503 / 202: published only when the broker acknowledged every record.
     topic = state.layout.name("signals.in.{partner}", partner)
     records: list[tuple[bytes | None, bytes]] = [
@@ -276,7 +309,7 @@ async def _handle(state: GatewayState, request: Request) -> Response:
         AcceptedSignal(signal_id=str(s.signal_id), partner_ref=s.partner_ref, topic=p.topic,
                        partition=p.partition, offset=p.offset)
         for s, p in zip(signals, published, strict=True)])
-    return reply(202, accepted.model_dump(), topic=topic)
+    return reply(202, accepted.model_dump(), topic=topic, deidentified=deidentified)
 
 
 def _invalid(reply: Callable[..., JSONResponse], exc: PayloadError) -> JSONResponse:

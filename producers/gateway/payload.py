@@ -8,6 +8,10 @@ Clear identifiers a partner may send and what they become before validation:
 - ``{"scheme": "patient-id", "value": "<number>", "institution": "<issuer>"}`` ->
   ``{"scheme": "patient-pseudonym", "value": "ps1:..."}``, scoped to the institution exactly as
   the zorg file adapter does, so both routes give the same pseudonym.
+
+The narrative of a sensitive source (``policy.registry.SENSITIVE_SOURCES``: anonymous tips,
+healthcare) is de-identified after validation (``deidentify_narratives``), as the file adapters
+do: a reporter's or patient's identity written in the free text never reaches Kafka.
 """
 
 from __future__ import annotations
@@ -20,9 +24,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from producers.deidentify import Deidentifier
 from producers.exceptions import BodyTooLargeError, PayloadError
 from producers.pseudonym import PREFIX, Pseudonymiser
 from schemas.signal import Signal
+
+NARRATIVE_MAX = 10_000
+"""Signal v1's ``narrative`` max_length (schemas/signal.py)."""
 
 Loc = tuple[str | int, ...]
 
@@ -294,3 +302,22 @@ def _issues(exc: ValidationError, index: int | None, prefix: Loc) -> list[FieldI
                        error["msg"].removeprefix("Value error, "), error["type"])
             for error in exc.errors(include_url=False, include_input=False,
                                     include_context=False)]
+
+
+def deidentify_narratives(signals: list[Signal], deidentifier: Deidentifier
+                          ) -> tuple[list[Signal], int]:
+    """The signals with their narrative de-identified (everything else as sent), and how many
+    narratives changed. A placeholder longer than what it replaces may lengthen a narrative; it
+    is cut to the contract's maximum then (at the end: the start is what partners read)."""
+    cleaned: list[Signal] = []
+    changed = 0
+    for signal in signals:
+        if signal.narrative:
+            text = deidentifier(signal.narrative)
+            if text != signal.narrative:
+                changed += 1
+                if len(text) > NARRATIVE_MAX:
+                    text = text[:NARRATIVE_MAX - 1] + "\u2026"
+                signal = signal.model_copy(update={"narrative": text})
+        cleaned.append(signal)
+    return cleaned, changed

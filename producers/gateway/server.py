@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 from collections.abc import Iterator
 
 import structlog
@@ -13,7 +14,8 @@ from infra.topics import load_layout
 from ketenlink.exceptions import ServerStartError
 from ketenlink.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
 from ketenlink.settings import Settings
-from producers.exceptions import GatewayStartError, UnknownPartnerError
+from producers.deidentify import name_finder
+from producers.exceptions import DeidentifyError, GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
 from producers.gateway.tokens import TokenRecord, TokenStore
 from producers.pseudonym import Pseudonymiser
@@ -38,6 +40,9 @@ def run_gateway(settings: Settings) -> None:
         log.warning("gateway.no_tokens", tokens_file=str(gateway.tokens_file),
                     hint="ketenlink gateway token create --partner <id>")
     pseudonymiser = Pseudonymiser(settings.pseudonym_key)
+    # deduce loads (seconds) beside start-up, so /healthz answers at once; a sensitive request
+    # that comes earlier waits for it.
+    threading.Thread(target=_warm_deduce, name="deduce-warm-up", daemon=True).start()
     sock = _listen(gateway.host, gateway.port)
     try:
         with _publisher(settings, gateway.host, gateway.port) as publisher:
@@ -49,6 +54,13 @@ def run_gateway(settings: Settings) -> None:
     finally:
         sock.close()
     log.info("gateway.stopped")
+
+
+def _warm_deduce() -> None:
+    try:
+        name_finder()
+    except DeidentifyError as exc:  # the request that needs it answers 503 and says why
+        log.error("gateway.deidentify_unavailable", error=exc.detail)
 
 
 def create_token(settings: Settings, partner: str) -> str:

@@ -91,13 +91,17 @@ class PipelineWorld:
         return f"http://{self.settings.gateway.host}:{self.gateway_port}"
 
     def __enter__(self) -> PipelineWorld:
-        for name in SERVICES:
-            self._start(name)
-        self._wait_gateway()
-        _warm_up(self.settings, self.layout, list(self.services.values()), self.folder)
-        assert wait_committed(self.settings.kafka.bootstrap_servers, f"{self.uid}-graph-sink",
-                              [self.layout.name("signals.resolved")], 120.0, self.check), \
-            "the sink did not commit the warm-up signal"
+        try:
+            for name in SERVICES:
+                self._start(name)
+            self._wait_gateway()
+            _warm_up(self.settings, self.layout, list(self.services.values()), self.folder)
+            assert wait_committed(self.settings.kafka.bootstrap_servers,
+                                  f"{self.uid}-graph-sink", [self.layout.name("signals.resolved")],
+                                  120.0, self.check), "the sink did not commit the warm-up signal"
+        except BaseException:
+            self._stack.close()  # a failed start must not leave the services running
+            raise
         return self
 
     def __exit__(self, *_: object) -> None:

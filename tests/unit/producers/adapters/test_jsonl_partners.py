@@ -108,3 +108,47 @@ def test_extraction_rules_cover_the_ways_people_write() -> None:
     assert location["address"] == {"street": "Kerkstraat", "house_number": 165,
                                    "house_number_addition": "II", "postcode": "1017 GC",
                                    "city": "Amsterdam", "country": "NL"}
+
+
+def _zorg(**fields: object) -> dict[str, object]:
+    return {"melding_id": "ZORG-T-1", "instelling": "SEH Test", "datum": "2026-03-04T02:15:00+01:00",
+            "patient_id": "P-1", "geschatte_leeftijd": 30, **fields}
+
+
+def test_zorg_escort_without_a_name_keeps_phone_and_vehicle(pseudonyms: Pseudonymiser) -> None:
+    from producers.adapters.base import build_signal
+    from producers.adapters.zorg import zorg_signal
+
+    signal = build_signal(zorg_signal(_zorg(begeleider={
+        "telefoon": "06-12345678", "kenteken": "VZ-123-B",
+        "omschrijving": "man van ca. 40, zei dat hij haar baas was"}), pseudonyms))
+    kinds = {(s.type, s.role) for s in signal.subjects}
+    assert kinds == {("person", "victim"), ("phone", "instrument"), ("vehicle", "instrument")}
+    assert signal.relations == ()  # nobody to link the phone and the vehicle to
+    assert "Begeleider: man van ca. 40" in (signal.narrative or "")
+
+
+def test_zorg_named_escort_uses_phone_and_vehicle(pseudonyms: Pseudonymiser) -> None:
+    from producers.adapters.base import build_signal
+    from producers.adapters.zorg import zorg_signal
+
+    signal = build_signal(zorg_signal(_zorg(begeleider={
+        "voornaam": "Dragos", "achternaam": "Popescu", "telefoon": "06-12345678",
+        "kenteken": "VZ-123-B"}), pseudonyms))
+    assert {(r.source, r.type, r.target) for r in signal.relations} == {
+        ("s1", "CONTROLS", "v1"), ("s1", "USES", "t1"), ("s1", "USES", "k1")}
+
+
+def test_zorg_toelichting_is_published_de_identified(pseudonyms: Pseudonymiser) -> None:
+    from producers.adapters.base import build_signal
+    from producers.adapters.zorg import zorg_signal
+
+    signal = build_signal(zorg_signal(_zorg(
+        patient_naam="Ioana Dumitru", bsn="111222333",
+        toelichting="Mevrouw Dumitru (BSN 111 222 333, pat.nr. P-1) had blauwe plekken. "
+                    "Groet, Anna de Wit, SEH-verpleegkundige",
+        klinische_notitie="fractuur"), pseudonyms))
+    narrative = signal.narrative or ""
+    assert "blauwe plekken" in narrative
+    for secret in ("Dumitru", "111", "P-1", "Anna", "de Wit", "fractuur"):
+        assert secret not in signal.model_dump_json()

@@ -226,12 +226,23 @@ def current_caller(request: Request) -> Caller:
     """The analyst of the request's live session (401 without one); for a write, only with the
     session's CSRF token (403 without it)."""
     services: ExplorerServices = request.app.state.services
-    session = services.sessions.touch(request.cookies.get(SESSION_COOKIE))
-    if session is None or not services.accounts.active(session.account.username):
+    token = request.cookies.get(SESSION_COOKIE)
+    session = services.sessions.find(token)
+    if session is not None and services.accounts.current(
+            session.account.username) != session.account:
+        # removed, disabled, re-created or given a new password since this login
+        services.sessions.close(token)
+        log.info("explorer.session_revoked", analyst=session.account.username,
+                 partner=session.account.partner)
+        session = None
+    if session is None:
         raise _Refused(401, "not logged in, or the session expired: log in again")
     if request.method not in ("GET", "HEAD") and not services.sessions.csrf_ok(
             session, request.headers.get(CSRF_HEADER)):
         raise _Refused(403, f"missing or wrong {CSRF_HEADER} header")
+    session = services.sessions.touch(token)  # accepted: only now is the session extended
+    if session is None:  # expired or closed in between
+        raise _Refused(401, "not logged in, or the session expired: log in again")
     request.state.session = session
     account = session.account
     return Caller(account.username, account.partner, services.clearance_for(account.partner))

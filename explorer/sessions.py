@@ -62,6 +62,20 @@ class SessionStore:
             self._failures.pop(account.username, None)
         return token, session
 
+    def find(self, token: str | None) -> Session | None:
+        """The live session of ``token`` as it is (its expiry not moved), or None (unknown or
+        expired; an expired one is forgotten). A request is checked with this first and only
+        ``touch``-ed once it is accepted, so a refused request does not extend a session."""
+        if not token:
+            return None
+        now, key = self._clock(), _key(token)
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is not None and now >= session.expires_at:
+                del self._sessions[key]
+                return None
+            return session
+
     def touch(self, token: str | None) -> Session | None:
         """The live session of ``token`` with its idle expiry moved on, or None (unknown or
         expired; an expired one is forgotten)."""

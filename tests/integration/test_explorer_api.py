@@ -15,7 +15,9 @@ import pytest
 from kafka import KafkaAdminClient
 from neo4j import Driver
 
+from explorer.accounts import AccountStore
 from ketenlink.settings import Settings
+from policy.clearance import clearance_for
 from tests.integration.explorer_world import PASSWORDS, ExplorerWorld, read_topic, served_explorer
 
 
@@ -112,6 +114,38 @@ def test_an_idle_session_expires(settings: Settings, driver: Driver, admin: Kafk
             time.sleep(0.5)
             expired = client.get("/api/session")
         assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+
+def test_a_session_ends_with_its_account_even_when_the_name_is_created_again(
+        settings: Settings, driver: Driver, admin: KafkaAdminClient, tmp_path: Path) -> None:
+    accounts = AccountStore(tmp_path / "users.json")
+    with served_explorer(settings, driver, admin, tmp_path) as world:
+        with _login(world, "ria") as client:
+            assert _ok(client.get("/api/session"))["partner"] == "riec"
+            assert accounts.remove("ria")
+            accounts.add("ria", clearance_for("om"), "a-new-password-for-ria")
+            revived = client.get("/api/session")
+            assert revived.status_code == 401, revived.text  # not back, and not as om
+            fresh = client.post("/api/session", json={"username": "ria",
+                                                      "password": "a-new-password-for-ria"})
+            assert _ok(fresh)["partner"] == "om"
+        with _login(world, "otto") as client:
+            assert client.get("/api/session").status_code == 200
+            accounts.reset_password("otto", "otto-was-reset-12345")
+            assert client.get("/api/session").status_code == 401
+            assert client.get("/api/session").status_code == 401
+
+
+def test_a_refused_request_does_not_extend_a_session(
+        settings: Settings, driver: Driver, admin: KafkaAdminClient, tmp_path: Path) -> None:
+    with served_explorer(settings, driver, admin, tmp_path,
+                         idle=timedelta(milliseconds=1500)) as short, \
+            _login(short, "ria") as client:
+        time.sleep(0.9)
+        assert client.post("/api/reviews/x", json={"verdict": "reject"},
+                           headers={"X-CSRF-Token": "wrong"}).status_code == 403
+        time.sleep(0.9)  # 1.8 s after the last accepted request, 0.9 s after the refused one
+        assert client.get("/api/session").status_code == 401
 
 
 def test_search_finds_names_and_identifiers_in_any_spelling(explorer: ExplorerWorld,

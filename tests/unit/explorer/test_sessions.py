@@ -78,3 +78,13 @@ def test_a_flood_of_made_up_names_does_not_grow_the_throttle_without_bound() -> 
     clock.now += timedelta(minutes=16)
     store.failed("one-more")
     assert len(store._failures) == 1
+
+
+def test_finding_a_session_does_not_extend_it() -> None:
+    clock = Clock()
+    store = _store(clock)
+    token, _ = store.open(ANA)
+    clock.now += timedelta(minutes=20)
+    assert store.find(token) is not None
+    clock.now += timedelta(minutes=11)  # 31 min after the last touch (the login)
+    assert store.find(token) is None and store.touch(token) is None

@@ -9,6 +9,7 @@ answer ``{"detail": ...}`` with the status of their kind, never a stack trace.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from explorer.accounts import AccountStore
 from explorer.exceptions import ReviewDecidedError, UnknownReviewError
 from explorer.reviews import ReviewDesk
 from explorer.sessions import Session, SessionStore
+from explorer.throttle import LoginThrottle
 from graph.analyst.model import Timeline
 from graph.analyst.params import Filters, parse_when
 from graph.exceptions import QueryInputError, UnknownEntityError
@@ -75,6 +77,7 @@ class ExplorerServices:
 
     accounts: AccountStore
     sessions: SessionStore
+    throttle: LoginThrottle
     queries: AnalystQueries
     alerts: AlertDesk
     reviews: ReviewDesk
@@ -120,17 +123,27 @@ def create_explorer_app(services: ExplorerServices) -> FastAPI:
 
     # -- session ---------------------------------------------------------------------------
     @app.post("/api/session")
-    def login(body: Login, response: Response) -> dict[str, Any]:
-        sessions, name = services.sessions, body.username
-        if sessions.throttled(name):
+    def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
+        throttle, name = services.throttle, body.username
+        client = request.client.host if request.client else "-"
+        wait = throttle.admit(client)
+        if wait:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            log.info("explorer.login_throttled", client=client, username=name, wait_s=seconds)
             services.audit.record(name, "-", "explorer.login", {}, 0, "throttled")
-            raise _Refused(429, "too many failed logins for this user: wait 15 minutes")
-        account = services.accounts.verify(name, body.password)
+            raise _Refused(429, "too many failed logins from this address: try again in "
+                                f"{seconds} s", {"Retry-After": str(seconds)})
+        account = None
+        try:
+            account = services.accounts.verify(name, body.password)
+        finally:
+            waits = throttle.done(client, name, failed=account is None)
         if account is None:
-            sessions.failed(name)
+            log.info("explorer.login_denied", client=client, username=name,
+                     wait_s=round(waits.total_seconds(), 1))
             services.audit.record(name, "-", "explorer.login", {}, 0, "denied")
             raise _Refused(401, "unknown user or wrong password")
-        token, session = sessions.open(account)
+        token, session = services.sessions.open(account)
         services.audit.record(account.username, account.partner, "explorer.login", {}, 1, "ok")
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
                             secure=services.secure_cookie)
@@ -263,8 +276,8 @@ def risk_of(timeline: Timeline) -> RiskScore:
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        self.status, self.detail = status, detail
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.detail, self.headers = status, detail, headers or {}
 
 
 def _set(values: list[str] | None) -> frozenset[str] | None:
@@ -297,7 +310,7 @@ def _install_guards(app: FastAPI) -> None:
 
     @app.exception_handler(_Refused)
     async def refused(_request: Request, exc: _Refused) -> JSONResponse:
-        return _problem(exc.status, exc.detail)
+        return _problem(exc.status, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -319,5 +332,6 @@ def _install_guards(app: FastAPI) -> None:
         return _problem(500, f"internal error (incident {incident}; see the explorer log)")
 
 
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=SECURITY_HEADERS)
+def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status,
+                        headers={**SECURITY_HEADERS, **(headers or {})})

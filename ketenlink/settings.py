@@ -116,8 +116,20 @@ class ExplorerSettings(BaseModel):
     users_file: Path = Path("var/explorer/users.json")
     session_idle_minutes: float = Field(default=30.0, gt=0)
     session_max_hours: float = Field(default=8.0, gt=0)
-    login_attempts: int = Field(default=5, ge=1,
-                                description="Failed logins per user per 15 minutes before 429.")
+    login_attempts: int = Field(
+        default=5, ge=1,
+        description="Failed logins a client address (and a user name) may have before each "
+                    "further failure adds a growing wait.")
+    login_backoff_s: float = Field(
+        default=1.0, gt=0,
+        description="The first wait; it doubles with every further failure of the address, "
+                    "and a client failing on a name that has used up its attempts waits at "
+                    "least the name's own wait. A correct password from an address that is "
+                    "not waiting always gets in.")
+    login_backoff_max_s: float = Field(
+        default=900.0, gt=0,
+        description="The longest wait; an address's or name's failures are forgotten once it "
+                    "has been quiet this long after its wait ended.")
 
 
 class WebhookSettings(BaseModel):

@@ -16,6 +16,7 @@ from kafka import KafkaAdminClient
 from neo4j import Driver
 
 from explorer.accounts import AccountStore
+from explorer.throttle import LoginThrottle
 from ketenlink.settings import Settings
 from policy.clearance import clearance_for
 from tests.integration.explorer_world import PASSWORDS, ExplorerWorld, read_topic, served_explorer
@@ -77,11 +78,33 @@ def test_login_sets_a_strict_http_only_cookie_and_refuses_wrong_passwords(
         assert _ok(client.get("/api/session"))["analyst"] == "ria"
 
 
-def test_too_many_failed_logins_are_throttled(explorer: ExplorerWorld) -> None:
-    with httpx.Client(base_url=explorer.base_url) as client:
-        codes = [client.post("/api/session", json={"username": "mallory", "password": "bad"})
-                 .status_code for _ in range(4)]
+def _from(address: str, world: ExplorerWorld) -> httpx.Client:
+    """A client whose connections come from ``address`` (any of 127.0.0.0/8)."""
+    return httpx.Client(base_url=world.base_url,
+                        transport=httpx.HTTPTransport(local_address=address))
+
+
+def test_failed_logins_slow_the_client_and_the_name_but_lock_nobody_out(
+        settings: Settings, driver: Driver, admin: KafkaAdminClient, tmp_path: Path) -> None:
+    throttle = LoginThrottle(3, timedelta(minutes=1), timedelta(minutes=15))
+    with served_explorer(settings, driver, admin, tmp_path, throttle=throttle) as world, \
+            _from("127.0.0.2", world) as attacker, _from("127.0.0.3", world) as second, \
+            _from("127.0.0.1", world) as analyst:
+        wrong = {"username": "ria", "password": "not-her-password"}
+        codes = [attacker.post("/api/session", json=wrong).status_code for _ in range(4)]
         assert codes == [401, 401, 401, 429]
+        refused = attacker.post("/api/session", json={"username": "ria",
+                                                      "password": PASSWORDS["ria"]})
+        assert refused.status_code == 429  # a waiting client's guesses are not even checked
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # the name has used up its free failures: a new address gets one guess, then waits
+        assert second.post("/api/session", json=wrong).status_code == 401
+        assert second.post("/api/session", json=wrong).status_code == 429
+        assert second.post("/api/session", json={"username": "otto",
+                                                  "password": PASSWORDS["otto"]}).status_code == 429
+        # ... but ria herself, from an address that is not waiting, gets in
+        ok = analyst.post("/api/session", json={"username": "ria", "password": PASSWORDS["ria"]})
+        assert ok.status_code == 200, ok.text
 
 
 def test_a_write_without_the_csrf_token_is_refused(explorer: ExplorerWorld,

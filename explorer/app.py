@@ -302,7 +302,10 @@ def _install_guards(app: FastAPI) -> None:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
                 return _problem(415, "send the body as application/json")
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # answered here: re-raised, it would drop the connection
+            response = _failed(request, exc)
         response.headers.update(SECURITY_HEADERS)
         if request.url.path.startswith("/api/"):
             response.headers["Cache-Control"] = "no-store"
@@ -324,12 +327,14 @@ def _install_guards(app: FastAPI) -> None:
         log.info("explorer.refused", path=request.url.path, status=status, error=str(exc))
         return _problem(status, str(exc))
 
-    @app.exception_handler(Exception)
-    async def failed(request: Request, exc: Exception) -> JSONResponse:
-        incident = uuid.uuid4().hex[:12]
-        log.error("explorer.failed", path=request.url.path, incident=incident,
-                  error=repr(exc), exc_info=exc)
-        return _problem(500, f"internal error (incident {incident}; see the explorer log)")
+
+
+def _failed(request: Request, exc: Exception) -> JSONResponse:
+    """500 for an unexpected error: an incident id for the log, never a trace."""
+    incident = uuid.uuid4().hex[:12]
+    log.error("explorer.failed", path=request.url.path, incident=incident,
+              error=repr(exc), exc_info=exc)
+    return _problem(500, f"internal error (incident {incident}; see the explorer log)")
 
 
 def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -243,6 +243,24 @@ def test_network_and_why_linked_show_the_supporting_signals(explorer: ExplorerWo
     assert bad.status_code == 422 and "roles" in bad.json()["detail"]
 
 
+def test_every_date_parameter_is_checked_with_a_422_naming_it_and_the_range(
+        explorer: ExplorerWorld, ria: httpx.Client) -> None:
+    network = f"/api/entities/{explorer.world.ids['P1']}/network"
+    for name in ("since", "until"):
+        for early_or_late in ("0001-01-01", "9999-12-31T23:59:59+00:00", "1899-12-31"):
+            answer = ria.get(network, params={name: early_or_late})
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["detail"].startswith(f"{name}=")
+            assert "from 1900-01-01 to 2099-12-31" in answer.json()["detail"]
+        typo = ria.get(network, params={name: "31-12-2026"})
+        assert typo.status_code == 422 and typo.json()["detail"].startswith(f"{name}=")
+    crossed = ria.get(network, params={"since": "2026-02-01", "until": "2026-01-01"})
+    assert crossed.status_code == 422
+    assert "datetime" not in crossed.text and "tzinfo" not in crossed.text
+    assert crossed.json()["detail"].startswith('until="2025-12-31T23:00:00+00:00"')
+    assert _ok(ria.get("/api/session"))["analyst"] == "ria"  # the same client goes on
+
+
 def test_merge_review_lists_what_the_analyst_may_see_and_feeds_the_resolver(
         settings: Settings, explorer: ExplorerWorld, ria: httpx.Client,
         otto: httpx.Client) -> None:

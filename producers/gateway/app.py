@@ -14,7 +14,8 @@ Checks, in order (the first that fails answers):
 403    a signal's ``partner`` is not the token's partner: a partner publishes only as itself
 429    the partner's signals-per-minute budget is spent (``Retry-After`` says when it is not)
 422    a clear identifier cannot be pseudonymised, or a signal breaks Signal v1; nothing is
-       published if any signal of a batch is invalid
+       published if any signal of a batch is invalid (the first ``MAX_LISTED_ISSUES`` issues
+       are listed, ``errors_omitted`` counts the rest)
 503    the token file cannot be read, or the broker did not acknowledge every record
 202    every record acknowledged: topic, partition and offset of each
 =====  =======================================================================================
@@ -56,6 +57,11 @@ from schemas.signal import Signal
 log = structlog.get_logger(__name__)
 
 SIGNALS_PATH = "/v1/signals"
+MAX_LISTED_ISSUES = 50
+"""A 422 lists at most this many field issues (the first ones, in request order) and counts the
+rest: a small body of many broken signals must not get a large answer."""
+MAX_SHOWN_KEY_CHARS = 100
+"""A name in ``loc`` or ``path`` (an unknown field's name is the sender's text) is cut here."""
 RETRY_AFTER_UNAVAILABLE_S = 5
 _REALM = 'Bearer realm="ketenlink"'
 
@@ -96,7 +102,10 @@ class ValidationProblem(BaseModel):
     """The body was refused as a whole; nothing was published."""
 
     detail: str
-    errors: list[FieldIssueOut]
+    errors: list[FieldIssueOut] = Field(
+        description=f"The first {MAX_LISTED_ISSUES} issues, in request order.")
+    errors_omitted: int = Field(
+        default=0, description="How many further issues were found but not listed.")
 
 
 class SignalBatch(BaseModel):
@@ -280,9 +289,26 @@ async def _handle(state: GatewayState, request: Request) -> Response:
 
 
 def _invalid(reply: Callable[..., JSONResponse], exc: PayloadError) -> JSONResponse:
-    """422 with every field issue; logs only where they are, never what was sent."""
-    return reply(422, {"detail": exc.detail, "errors": exc.issues}, errors=len(exc.issues),
-                 paths=sorted({str(i["path"]) for i in exc.issues})[:20])
+    """422 with the first ``MAX_LISTED_ISSUES`` field issues and the count of the rest; logs
+    only where they are, never what was sent."""
+    listed = [_clipped(issue) for issue in exc.issues[:MAX_LISTED_ISSUES]]
+    omitted = len(exc.issues) - len(listed)
+    detail = exc.detail if not omitted else (
+        f"{exc.detail}; the first {len(listed)} of {len(exc.issues)} issues are listed")
+    return reply(422, {"detail": detail, "errors": listed, "errors_omitted": omitted},
+                 errors=len(exc.issues), paths=sorted({str(i["path"]) for i in listed})[:20])
+
+
+def _clipped(issue: dict[str, object]) -> dict[str, object]:
+    """The issue with every name in its ``loc`` and its ``path`` cut to a bounded length."""
+    def clip(text: str) -> str:
+        return text if len(text) <= MAX_SHOWN_KEY_CHARS else text[:MAX_SHOWN_KEY_CHARS] + "…"
+
+    loc = issue.get("loc")
+    parts = [clip(p) if isinstance(p, str) else p for p in loc] if isinstance(loc, list) else loc
+    path = issue.get("path")
+    return {**issue, "loc": parts,
+            "path": ".".join(clip(p) for p in path.split(".")) if isinstance(path, str) else path}
 
 
 def _bearer(header: str | None) -> str | None:

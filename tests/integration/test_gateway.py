@@ -316,6 +316,23 @@ def test_invalid_json_gets_422(make_gateway: MakeGateway) -> None:
     assert _paths(response) == ["body"]
 
 
+def test_a_small_batch_of_broken_signals_gets_a_small_422(make_gateway: MakeGateway,
+                                                          settings: Settings) -> None:
+    gw = make_gateway()
+    body = {"signals": [{"partner": PARTNER, "x" * 300: 1}] * settings.gateway.max_batch}
+    sent = len(json.dumps(body))
+    response = gw.post(body)
+    assert response.status_code == 422
+    answer = response.json()
+    assert len(answer["errors"]) == 50 and answer["errors_omitted"] > 1000
+    assert f"the first 50 of {50 + answer['errors_omitted']} issues are listed" \
+        in answer["detail"]
+    assert [e["index"] for e in answer["errors"]][:2] == [0, 0]  # request order
+    assert all(len(part) <= 101 for e in answer["errors"] for part in e["path"].split("."))
+    assert len(response.content) < sent / 5, (len(response.content), sent)
+    assert _landed(settings, gw.layout) == []
+
+
 def test_one_bad_signal_in_a_batch_publishes_nothing(make_gateway: MakeGateway,
                                                      settings: Settings) -> None:
     gw = make_gateway()

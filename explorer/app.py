@@ -339,4 +339,5 @@ def _failed(request: Request, exc: Exception) -> JSONResponse:
 
 def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status,
-                        headers={**SECURITY_HEADERS, **(headers or {})})
+                        headers={**SECURITY_HEADERS, "Cache-Control": "no-store",
+                                 **(headers or {})})

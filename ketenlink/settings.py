@@ -104,6 +104,10 @@ class GatewaySettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_batch: int = Field(default=500, ge=1)
     rate_limit_per_minute: int = Field(default=6000, ge=1)
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the interactive API pages /docs and /redoc (development only: they "
+                    "load scripts from a public CDN). /openapi.json is always served.")
 
 
 class ExplorerSettings(BaseModel):

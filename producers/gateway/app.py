@@ -19,6 +19,10 @@ Checks, in order (the first that fails answers):
 503    the token file cannot be read, or the broker did not acknowledge every record
 202    every record acknowledged: topic, partition and offset of each
 =====  =======================================================================================
+
+Every answer carries ``SECURITY_HEADERS`` (a CSP allowing nothing, ``nosniff``, ``no-store``).
+``/openapi.json`` is always served; the ``/docs`` and ``/redoc`` pages only with
+``settings.gateway.api_docs`` (development: they load scripts from a public CDN).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import ClientDisconnect
 
 from infra.topics import TopicLayout
+from ketenlink.http_serving import ResponseHeaders
 from ketenlink.settings import Settings
 from producers.exceptions import (
     BodyTooLargeError,
@@ -63,6 +68,14 @@ rest: a small body of many broken signals must not get a large answer."""
 MAX_SHOWN_KEY_CHARS = 100
 """A name in ``loc`` or ``path`` (an unknown field's name is the sender's text) is cut here."""
 RETRY_AFTER_UNAVAILABLE_S = 5
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+"""On every answer (signals, issues and partner references are personal data; nothing here is a
+page to render, frame or cache). Not on /docs and /redoc, when ``api_docs`` serves them."""
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 _REALM = 'Bearer realm="ketenlink"'
 
 
@@ -159,10 +172,14 @@ def create_gateway_app(settings: Settings, publisher: Publisher, tokens: TokenSt
                        clock: Clock = time.monotonic) -> FastAPI:
     """The gateway app; it borrows ``publisher`` (the caller closes it). ``clock`` drives the
     rate limiter (tests inject one)."""
+    docs = settings.gateway.api_docs
     app = GatewayApp(title="Ketenlink gateway",
                      version="1",
                      description="Chain partners publish Signal v1 records here. "
-                                 "Authenticate with `Authorization: Bearer <token>`.")
+                                 "Authenticate with `Authorization: Bearer <token>`.",
+                     docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
+    app.add_middleware(ResponseHeaders, headers=SECURITY_HEADERS,
+                       exempt=DOCS_PATHS if docs else frozenset())
     app.max_batch = settings.gateway.max_batch
     state = GatewayState(settings, publisher, tokens, pseudonymiser, layout,
                          RateLimiter(settings.gateway.rate_limit_per_minute, clock=clock))

@@ -122,6 +122,23 @@ def test_a_write_without_the_csrf_token_is_refused(explorer: ExplorerWorld,
     assert form.status_code == 415
 
 
+def test_every_api_answer_is_not_cached_nor_sniffed(explorer: ExplorerWorld,
+                                                    ria: httpx.Client) -> None:
+    answers = [ria.get("/api/session"), ria.get("/api/rings"),
+               ria.get("/api/entities/P-0000000000000000"),
+               ria.post("/api/reviews/x", content=b"x", headers={"Content-Type": "text/plain"}),
+               ria.post("/api/reviews/x", content=b"{" + b" " * 70_000 + b"}",
+                        headers={"Content-Type": "application/json"}),
+               httpx.get(f"{explorer.base_url}/api/rings"),
+               httpx.post(f"{explorer.base_url}/api/session", json={"username": "ria",
+                                                                    "password": "wrong"})]
+    assert [a.status_code for a in answers] == [200, 200, 404, 415, 413, 401, 401]
+    for answer in answers:
+        assert answer.headers["cache-control"] == "no-store", answer.request.url
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
 def test_logout_ends_the_session(explorer: ExplorerWorld) -> None:
     with _login(explorer, "ria") as client:
         assert client.delete("/api/session").status_code == 204

@@ -197,7 +197,33 @@ def test_healthz_and_the_documented_api(make_gateway: MakeGateway) -> None:
     schemas = api["components"]["schemas"]
     assert {"bsn", "patient-id", "bsn-pseudonym"} <= set(schemas["IdentifierScheme"]["enum"])
     assert "Person" in schemas and "ValidationProblem" in schemas
-    assert client.get("/docs").status_code == 200
+
+
+def test_the_docs_pages_are_off_unless_enabled_for_development(make_gateway: MakeGateway
+                                                               ) -> None:
+    client = make_gateway().client
+    for page in ("/docs", "/redoc"):
+        assert client.get(page).status_code == 404  # they load scripts from a public CDN
+    assert client.get("/openapi.json").status_code == 200
+    developing = make_gateway(api_docs=True).client
+    page = developing.get("/docs")
+    assert page.status_code == 200 and "content-security-policy" not in page.headers
+    assert developing.get("/redoc").status_code == 200
+
+
+def test_every_answer_forbids_sniffing_framing_scripts_and_caching(make_gateway: MakeGateway
+                                                                    ) -> None:
+    gw = make_gateway()
+    answers = [gw.post(sample_signal(PARTNER, "RIEC-HDR")), gw.post({"partner": PARTNER}),
+               gw.post(sample_signal(PARTNER, "RIEC-HDR"), token="kl1.nope.nope"),
+               gw.client.get("/openapi.json"), gw.client.get("/healthz"),
+               gw.client.get("/nothing-here")]
+    assert [a.status_code for a in answers] == [202, 422, 401, 200, 200, 404]
+    for answer in answers:
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["content-security-policy"] == \
+            "default-src 'none'; frame-ancestors 'none'"
+        assert answer.headers["cache-control"] == "no-store"
 
 
 # -- refused before anything is read ------------------------------------------------------------

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 
 from infra.topics import TopicLayout, TopicSpec
 from ketenlink.kafka_clients import faust_broker, faust_credentials
+from ketenlink.private_files import private_dir
 from ketenlink.settings import Settings
 from schemas.signal import Signal
 from streams import fetch_wait, gap_guard
@@ -73,7 +74,7 @@ def changelog_topics(app_id: str) -> list[TopicSpec]:
 def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     """A faust app with the intake and resolve agents and their tables."""
     datadir = Path(settings.var_dir, "faust").resolve()
-    datadir.mkdir(parents=True, exist_ok=True)
+    private_dir(datadir)
     app = faust.App(
         settings.faust_app_id,
         broker=faust_broker(settings.kafka),

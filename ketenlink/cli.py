@@ -11,6 +11,7 @@ from typing import Annotated
 
 import structlog
 import typer
+from pydantic import ValidationError
 
 from alerts.cli import alerts_app
 from explorer.cli import explorer_app
@@ -47,7 +48,11 @@ log = structlog.get_logger("ketenlink.cli")
 
 @app.callback()
 def _main(ctx: typer.Context) -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # a setting out of range, or production with a default secret
+        typer.echo(f"error: settings: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     configure_logging(settings.log_format, settings.log_level)
     ctx.obj = settings
 
@@ -129,6 +134,10 @@ def stack_status(
     for status in statuses:
         typer.echo(f"{status.name:<{width}} {status.state:<9} {status.address:<24} "
                    f"v{status.version:<9} pid {status.pid if status.pid else '-'}")
+    defaults = _settings(ctx).development_secrets()
+    if defaults:
+        typer.echo(f"warning: development default secrets in use: set {', '.join(defaults)} "
+                   "(see README, Configuration)", err=True)
     if not all(s.healthy for s in statuses):
         raise typer.Exit(code=1)
 

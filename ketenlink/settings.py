@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 DEVELOPMENT_AUDIT_KEY = "ketenlink-local-development-audit-key-not-for-production"
+DEVELOPMENT_PSEUDONYM_KEY = "ketenlink-local-development-key-not-for-production"
+DEVELOPMENT_NEO4J_PASSWORD = "ketenlink-local-dev"
 NODE_PORT_STEP = 10
 """Node i of a local Kafka cluster listens on the configured ports plus ``NODE_PORT_STEP * i``."""
 
@@ -82,7 +84,7 @@ class Neo4jSettings(BaseModel):
     host: str = "127.0.0.1"
     bolt_port: int = Field(default=17687, ge=1, le=65535)
     user: str = "neo4j"
-    password: SecretStr = SecretStr("ketenlink-local-dev")
+    password: SecretStr = SecretStr(DEVELOPMENT_NEO4J_PASSWORD)
     database: str = "neo4j"
     version: str = "5.26.16"
     heap: str = "1g"
@@ -161,6 +163,10 @@ class Settings(BaseSettings):
         extra="forbid",
     )
 
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses to start while a secret (pseudonym key, audit key, "
+                    "Neo4j password) is empty or has its development default from this file.")
     var_dir: Path = Path("var")
     cache_dir: Path = Path.home() / ".cache" / "ketenlink"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -176,7 +182,7 @@ class Settings(BaseSettings):
                     "development and keep it from those who can write the audit topic.",
     )
     pseudonym_key: SecretStr = Field(
-        default=SecretStr("ketenlink-local-development-key-not-for-production"),
+        default=SecretStr(DEVELOPMENT_PSEUDONYM_KEY),
         description="HMAC key for BSN and patient pseudonyms; set your own outside development.",
     )
     faust_app_id: str = "ketenlink"
@@ -186,3 +192,20 @@ class Settings(BaseSettings):
                     "with the state) or in RocksDB under var_dir (memory stays flat).",
     )
     topic_prefix: str = ""
+
+    @model_validator(mode="after")
+    def _no_development_secrets_in_production(self) -> Settings:
+        if self.environment == "production" and (names := self.development_secrets()):
+            raise ValueError("KETENLINK_ENVIRONMENT=production refuses a missing secret or a "
+                             f"development default: set {', '.join(names)}")
+        return self
+
+    def development_secrets(self) -> list[str]:
+        """The environment variables of the secrets that are empty or still hold the
+        development default written in this file (``ketenlink stack status`` warns of them)."""
+        secrets = (("KETENLINK_PSEUDONYM_KEY", self.pseudonym_key, DEVELOPMENT_PSEUDONYM_KEY),
+                   ("KETENLINK_AUDIT_KEY", self.audit_key, DEVELOPMENT_AUDIT_KEY),
+                   ("KETENLINK_NEO4J__PASSWORD", self.neo4j.password,
+                    DEVELOPMENT_NEO4J_PASSWORD))
+        return [name for name, value, default in secrets
+                if value.get_secret_value().strip() in ("", default)]

@@ -51,11 +51,15 @@ def test_up_twice_reuses_running_servers(stack: list[ServerStatus], settings: Se
     assert not any(s.started_here for s in again)
 
 
-def test_cli_status_exits_zero_when_healthy(stack: list[ServerStatus]) -> None:
+def test_cli_status_exits_zero_when_healthy(stack: list[ServerStatus],
+                                            settings: Settings) -> None:
     result = subprocess.run([sys.executable, "-m", "ketenlink", "stack", "status"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("healthy") == 2
+    defaults = settings.development_secrets()  # all three, unless the environment sets them
+    assert ("warning: development default secrets in use: set " + ", ".join(defaults)
+            in result.stderr) is bool(defaults)
 
 
 def test_port_in_use_is_refused_before_anything_starts(settings: Settings,

@@ -3,15 +3,25 @@
 ``Settings()`` is built once in the CLI's entry point and passed down; nothing
 else reads ``os.environ``. Nested values use ``__``, e.g.
 ``KETENLINK_KAFKA__PORT=19092`` or ``KETENLINK_NEO4J__BOLT_PORT=17687``.
+
+Secrets (the pseudonym key, the audit key, the Neo4j password) not set in the environment come
+from ``secrets_file`` (0600 JSON). In development its first use creates it: random secrets for a
+fresh installation, or the development defaults for one whose ``var/`` already holds a Neo4j
+store or Kafka data made with them (changing them would lock Neo4j and change every pseudonym).
+In production nothing is generated, and a missing, empty or development secret is refused.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ketenlink.private_files import locked, write_private
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 DEVELOPMENT_AUDIT_KEY = "ketenlink-local-development-audit-key-not-for-production"
@@ -167,6 +177,10 @@ class Settings(BaseSettings):
         default="development",
         description="production refuses to start while a secret (pseudonym key, audit key, "
                     "Neo4j password) is empty or has its development default from this file.")
+    secrets_file: Path = Field(
+        default=Path("var/secrets.json"),
+        description="Secrets not set in the environment come from here (0600 JSON); in "
+                    "development its first use creates it. Keep it with var/.")
     var_dir: Path = Path("var")
     cache_dir: Path = Path.home() / ".cache" / "ketenlink"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -194,7 +208,21 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
 
     @model_validator(mode="after")
-    def _no_development_secrets_in_production(self) -> Settings:
+    def _secrets_from_file_and_none_by_default_in_production(self) -> Settings:
+        given = {"pseudonym_key": "pseudonym_key" in self.model_fields_set,
+                 "audit_key": "audit_key" in self.model_fields_set,
+                 "neo4j_password": "password" in self.neo4j.model_fields_set}
+        if not all(given.values()):
+            stored = _stored_secrets(self.secrets_file, self.var_dir,
+                                     create=self.environment == "development")
+            if stored is not None:
+                # frozen: the stored values are set once, here, while the object is made
+                for name in ("pseudonym_key", "audit_key"):
+                    if not given[name]:
+                        object.__setattr__(self, name, SecretStr(stored[name]))
+                if not given["neo4j_password"]:
+                    object.__setattr__(self, "neo4j", self.neo4j.model_copy(
+                        update={"password": SecretStr(stored["neo4j_password"])}))
         if self.environment == "production" and (names := self.development_secrets()):
             raise ValueError("KETENLINK_ENVIRONMENT=production refuses a missing secret or a "
                              f"development default: set {', '.join(names)}")
@@ -209,3 +237,32 @@ class Settings(BaseSettings):
                     DEVELOPMENT_NEO4J_PASSWORD))
         return [name for name, value, default in secrets
                 if value.get_secret_value().strip() in ("", default)]
+
+
+SECRET_NAMES = ("pseudonym_key", "audit_key", "neo4j_password")
+DEVELOPMENT_SECRETS = {"pseudonym_key": DEVELOPMENT_PSEUDONYM_KEY,
+                       "audit_key": DEVELOPMENT_AUDIT_KEY,
+                       "neo4j_password": DEVELOPMENT_NEO4J_PASSWORD}
+
+
+def _stored_secrets(path: Path, var_dir: Path, *, create: bool) -> dict[str, str] | None:
+    """The secrets in ``path``; when it is missing and ``create``, made first (random, or the
+    development defaults for a ``var_dir`` that already holds data made with them), else
+    None. Raises ``ValueError`` (a settings error) for an unreadable or incomplete file."""
+    try:
+        if not path.is_file():
+            if not create:
+                return None
+            with locked(path):  # one process creates it; the others read it
+                if not path.is_file():
+                    legacy = (var_dir / "neo4j").exists() or any(var_dir.glob("kafka*"))
+                    made = dict(DEVELOPMENT_SECRETS) if legacy else {
+                        name: secrets.token_urlsafe(32) for name in SECRET_NAMES}
+                    write_private(path, json.dumps(made, indent=2).encode())
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"secrets file {path}: {exc}") from exc
+    if not isinstance(stored, dict) or not all(
+            isinstance(stored.get(name), str) for name in SECRET_NAMES):
+        raise ValueError(f"secrets file {path}: needs the strings {', '.join(SECRET_NAMES)}")
+    return {name: stored[name] for name in SECRET_NAMES}

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -40,21 +42,56 @@ def test_settings_are_frozen_and_checked(monkeypatch: pytest.MonkeyPatch) -> Non
 SECRETS = ("KETENLINK_PSEUDONYM_KEY", "KETENLINK_AUDIT_KEY", "KETENLINK_NEO4J__PASSWORD")
 
 
-def test_development_default_secrets_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A var/ of its own, no secret in the environment; the var folder."""
     for key in SECRETS:
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("KETENLINK_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("KETENLINK_SECRETS_FILE", str(tmp_path / "var" / "secrets.json"))
+    return tmp_path / "var"
+
+
+def test_a_fresh_installation_generates_its_own_secrets_once(install: Path) -> None:
+    first = Settings()
+    secrets_file = install / "secrets.json"
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    assert first.development_secrets() == []
+    values = (first.pseudonym_key.get_secret_value(), first.audit_key.get_secret_value(),
+              first.neo4j.password.get_secret_value())
+    assert len(set(values)) == 3 and all(len(v) >= 32 for v in values)
+    again = Settings()
+    assert (again.pseudonym_key, again.audit_key, again.neo4j.password) == \
+        (first.pseudonym_key, first.audit_key, first.neo4j.password)
+    assert json.loads(secrets_file.read_text())["neo4j_password"] == values[2]
+    assert values[0] not in repr(again)
+
+
+def test_the_environment_overrides_the_secrets_file(install: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETENLINK_NEO4J__PASSWORD", "a-neo4j-password-of-our-own")
+    monkeypatch.setenv("KETENLINK_NEO4J__BOLT_PORT", "27687")
+    settings = Settings()
+    assert settings.neo4j.password.get_secret_value() == "a-neo4j-password-of-our-own"
+    stored = json.loads((install / "secrets.json").read_text())
+    assert settings.pseudonym_key.get_secret_value() == stored["pseudonym_key"]
+    assert settings.neo4j.bolt_port == 27687
+
+
+def test_an_installation_with_data_keeps_the_development_defaults_and_names_them(
+        install: Path) -> None:
+    (install / "neo4j").mkdir(parents=True)  # a store made with the development password
     assert Settings().development_secrets() == list(SECRETS)
-    monkeypatch.setenv("KETENLINK_AUDIT_KEY", "an-audit-key-of-our-own")
-    assert Settings().development_secrets() == [SECRETS[0], SECRETS[2]]
 
 
-def test_production_refuses_a_default_or_missing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_a_default_or_missing_secret(install: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KETENLINK_ENVIRONMENT", "production")
     monkeypatch.setenv("KETENLINK_PSEUDONYM_KEY", "a-pseudonym-key-of-our-own")
     monkeypatch.setenv("KETENLINK_AUDIT_KEY", " ")
-    monkeypatch.delenv("KETENLINK_NEO4J__PASSWORD", raising=False)
     with pytest.raises(ValidationError, match="set KETENLINK_AUDIT_KEY, KETENLINK_NEO4J__PASSWORD"):
         Settings()
+    assert not (install / "secrets.json").exists()  # production never generates secrets
     monkeypatch.setenv("KETENLINK_AUDIT_KEY", "an-audit-key-of-our-own")
     monkeypatch.setenv("KETENLINK_NEO4J__PASSWORD", "a-neo4j-password-of-our-own")
     assert Settings().development_secrets() == []
@@ -62,7 +99,8 @@ def test_production_refuses_a_default_or_missing_secret(monkeypatch: pytest.Monk
 
 def test_the_cli_will_not_start_in_production_with_a_default_secret(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETENLINK_")}
-    env.update(KETENLINK_ENVIRONMENT="production", KETENLINK_VAR_DIR=str(tmp_path / "var"))
+    env.update(KETENLINK_ENVIRONMENT="production", KETENLINK_VAR_DIR=str(tmp_path / "var"),
+               KETENLINK_SECRETS_FILE=str(tmp_path / "var" / "secrets.json"))
     result = subprocess.run([sys.executable, "-m", "ketenlink", "stack", "status"], env=env,
                             capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 2, result.stderr

@@ -133,11 +133,12 @@ def create_explorer_app(services: ExplorerServices) -> FastAPI:
             services.audit.record(name, "-", "explorer.login", {}, 0, "throttled")
             raise _Refused(429, "too many failed logins from this address: try again in "
                                 f"{seconds} s", {"Retry-After": str(seconds)})
-        account = None
         try:
             account = services.accounts.verify(name, body.password)
-        finally:
-            waits = throttle.done(client, name, failed=account is None)
+        except BaseException:
+            throttle.done(client, name, failed=False)  # not the client's doing: only release
+            raise
+        waits = throttle.done(client, name, failed=account is None)
         if account is None:
             log.info("explorer.login_denied", client=client, username=name,
                      wait_s=round(waits.total_seconds(), 1))

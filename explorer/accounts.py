@@ -4,6 +4,11 @@ Each account is an analyst (a person, named in every audit entry) of one partner
 with the ``analyst`` role in the registry get accounts. A password is generated (or given), shown
 once and stored as ``scrypt(password, salt)``; a login compares in constant time and costs the
 same scrypt whether or not the user exists, so timing does not tell which names exist.
+
+Each account's credentials carry a ``stamp`` (its salt: new when the account is created and when
+its password is reset). A session remembers the stamp it logged in with and is honoured only
+while the account file still holds that stamp and partner, so removing an account, re-creating a
+name or resetting a password ends every session opened before.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from explorer.exceptions import AccountError, AccountFileError
 from ketenlink.private_files import locked, write_private
 from policy.clearance import Clearance
+
+log = structlog.get_logger(__name__)
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,39}")
 MIN_PASSWORD = 12
@@ -53,6 +61,9 @@ class Account:
 
     username: str
     partner: str
+    stamp: str = ""
+    """The credentials this login was made with (the record's salt); a session of an older
+    stamp is no longer honoured."""
 
 
 def _hash(password: str, salt: bytes) -> str:
@@ -74,27 +85,44 @@ class AccountStore:
                                          "'.', '_' or '-'")
         if "analyst" not in clearance.roles:
             raise AccountError(username, f"partner {clearance.partner_id!r} has no analyst role")
-        password = password or secrets.token_urlsafe(15)
-        if len(password) < MIN_PASSWORD:
-            raise AccountError(username, f"a password has at least {MIN_PASSWORD} characters")
-        salt = secrets.token_bytes(16)
-        record = AccountRecord(partner=clearance.partner_id, salt=salt.hex(),
-                               hash=_hash(password, salt), created_at=datetime.now(UTC))
+        password, salt, digest = _new_credentials(username, password)
+        record = AccountRecord(partner=clearance.partner_id, salt=salt, hash=digest,
+                               created_at=datetime.now(UTC))
         with self._locked():
             current = self._read()
             if username in current.accounts:
                 raise AccountError(username, "exists already (remove it first)")
             self._write(AccountFile(accounts={**current.accounts, username: record}))
+        log.info("explorer.account_added", username=username, partner=clearance.partner_id,
+                 users_file=str(self._path))
+        return password
+
+    def reset_password(self, username: str, password: str | None = None) -> str:
+        """Give ``username`` a new password (generated when not given) and return it; every
+        session opened with the old one ends at its next request. Refuses an unknown name."""
+        password, salt, digest = _new_credentials(username, password)
+        with self._locked():
+            current = self._read()
+            record = current.accounts.get(username)
+            if record is None:
+                raise AccountError(username, "no such account")
+            self._write(AccountFile(accounts={
+                **current.accounts,
+                username: record.model_copy(update={"salt": salt, "hash": digest})}))
+        log.info("explorer.account_password_reset", username=username, partner=record.partner,
+                 users_file=str(self._path))
         return password
 
     def remove(self, username: str) -> bool:
-        """Delete an account; whether it existed. Its open sessions end at their next request."""
+        """Delete an account; whether it existed. Its open sessions end at their next request,
+        also when the name is created again."""
         with self._locked():
             current = self._read()
             if username not in current.accounts:
                 return False
             self._write(AccountFile(accounts={k: v for k, v in current.accounts.items()
                                               if k != username}))
+        log.info("explorer.account_removed", username=username, users_file=str(self._path))
         return True
 
     def usernames(self) -> dict[str, str]:
@@ -108,11 +136,18 @@ class AccountStore:
         given = _hash(password, salt)
         if record is None or record.disabled or not hmac.compare_digest(given, record.hash):
             return None
-        return Account(username, record.partner)
+        return Account(username, record.partner, record.salt)
+
+    def current(self, username: str) -> Account | None:
+        """The account as the file holds it now (partner and credential stamp), or None when
+        it is absent or disabled: a session is honoured only while this equals its account."""
+        record = self._read().accounts.get(username)
+        if record is None or record.disabled:
+            return None
+        return Account(username, record.partner, record.salt)
 
     def active(self, username: str) -> bool:
-        record = self._read().accounts.get(username)
-        return record is not None and not record.disabled
+        return self.current(username) is not None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -136,3 +171,12 @@ class AccountStore:
                                                  sort_keys=True).encode())
         except OSError as exc:
             raise AccountFileError(self._path, str(exc)) from exc
+
+
+def _new_credentials(username: str, password: str | None) -> tuple[str, str, str]:
+    """(password, salt as hex, scrypt hash as hex); the password generated when not given."""
+    password = password or secrets.token_urlsafe(15)
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(username, f"a password has at least {MIN_PASSWORD} characters")
+    salt = secrets.token_bytes(16)
+    return password, salt.hex(), _hash(password, salt)

@@ -11,6 +11,7 @@ answer ``{"detail": ...}`` with the status of their kind, never a stack trace.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from explorer.accounts import AccountStore
 from explorer.exceptions import ReviewDecidedError, UnknownReviewError
 from explorer.reviews import ReviewDesk
 from explorer.sessions import Session, SessionStore
+from explorer.throttle import LoginThrottle
 from graph.analyst.model import Timeline
 from graph.analyst.params import Filters, parse_when
 from graph.exceptions import QueryInputError, UnknownEntityError
@@ -77,6 +79,7 @@ class ExplorerServices:
 
     accounts: AccountStore
     sessions: SessionStore
+    throttle: LoginThrottle
     queries: AnalystQueries
     alerts: AlertDesk
     reviews: ReviewDesk
@@ -122,17 +125,28 @@ def create_explorer_app(services: ExplorerServices) -> FastAPI:
 
     # -- session ---------------------------------------------------------------------------
     @app.post("/api/session")
-    def login(body: Login, response: Response) -> dict[str, Any]:
-        sessions, name = services.sessions, body.username
-        if sessions.throttled(name):
+    def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
+        throttle, name = services.throttle, body.username
+        client = request.client.host if request.client else "-"
+        wait = throttle.admit(client)
+        if wait:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            log.info("explorer.login_throttled", client=client, username=name, wait_s=seconds)
             services.audit.record(name, "-", "explorer.login", {}, 0, "throttled")
-            raise _Refused(429, "too many failed logins for this user: wait 15 minutes")
-        account = services.accounts.verify(name, body.password)
+            raise _Refused(429, "too many failed logins from this address: try again in "
+                                f"{seconds} s", {"Retry-After": str(seconds)})
+        try:
+            account = services.accounts.verify(name, body.password)
+        except BaseException:
+            throttle.done(client, name, failed=False)  # not the client's doing: only release
+            raise
+        waits = throttle.done(client, name, failed=account is None)
         if account is None:
-            sessions.failed(name)
+            log.info("explorer.login_denied", client=client, username=name,
+                     wait_s=round(waits.total_seconds(), 1))
             services.audit.record(name, "-", "explorer.login", {}, 0, "denied")
             raise _Refused(401, "unknown user or wrong password")
-        token, session = sessions.open(account)
+        token, session = services.sessions.open(account)
         services.audit.record(account.username, account.partner, "explorer.login", {}, 1, "ok")
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
                             secure=services.secure_cookie)
@@ -228,12 +242,23 @@ def current_caller(request: Request) -> Caller:
     """The analyst of the request's live session (401 without one); for a write, only with the
     session's CSRF token (403 without it)."""
     services: ExplorerServices = request.app.state.services
-    session = services.sessions.touch(request.cookies.get(SESSION_COOKIE))
-    if session is None or not services.accounts.active(session.account.username):
+    token = request.cookies.get(SESSION_COOKIE)
+    session = services.sessions.find(token)
+    if session is not None and services.accounts.current(
+            session.account.username) != session.account:
+        # removed, disabled, re-created or given a new password since this login
+        services.sessions.close(token)
+        log.info("explorer.session_revoked", analyst=session.account.username,
+                 partner=session.account.partner)
+        session = None
+    if session is None:
         raise _Refused(401, "not logged in, or the session expired: log in again")
     if request.method not in ("GET", "HEAD") and not services.sessions.csrf_ok(
             session, request.headers.get(CSRF_HEADER)):
         raise _Refused(403, f"missing or wrong {CSRF_HEADER} header")
+    session = services.sessions.touch(token)  # accepted: only now is the session extended
+    if session is None:  # expired or closed in between
+        raise _Refused(401, "not logged in, or the session expired: log in again")
     request.state.session = session
     account = session.account
     return Caller(account.username, account.partner, services.clearance_for(account.partner))
@@ -254,8 +279,8 @@ def risk_of(timeline: Timeline) -> RiskScore:
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        self.status, self.detail = status, detail
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.detail, self.headers = status, detail, headers or {}
 
 
 def _set(values: list[str] | None) -> frozenset[str] | None:
@@ -280,7 +305,10 @@ def _install_guards(app: FastAPI) -> None:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
                 return _problem(415, "send the body as application/json")
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # answered here: re-raised, it would drop the connection
+            response = _failed(request, exc)
         response.headers.update(SECURITY_HEADERS)
         if request.url.path.startswith("/api/"):
             response.headers["Cache-Control"] = "no-store"
@@ -288,7 +316,7 @@ def _install_guards(app: FastAPI) -> None:
 
     @app.exception_handler(_Refused)
     async def refused(_request: Request, exc: _Refused) -> JSONResponse:
-        return _problem(exc.status, exc.detail)
+        return _problem(exc.status, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -302,13 +330,17 @@ def _install_guards(app: FastAPI) -> None:
         log.info("explorer.refused", path=request.url.path, status=status, error=str(exc))
         return _problem(status, str(exc))
 
-    @app.exception_handler(Exception)
-    async def failed(request: Request, exc: Exception) -> JSONResponse:
-        incident = uuid.uuid4().hex[:12]
-        log.error("explorer.failed", path=request.url.path, incident=incident,
-                  error=repr(exc), exc_info=exc)
-        return _problem(500, f"internal error (incident {incident}; see the explorer log)")
 
 
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=SECURITY_HEADERS)
+def _failed(request: Request, exc: Exception) -> JSONResponse:
+    """500 for an unexpected error: an incident id for the log, never a trace."""
+    incident = uuid.uuid4().hex[:12]
+    log.error("explorer.failed", path=request.url.path, incident=incident,
+              error=repr(exc), exc_info=exc)
+    return _problem(500, f"internal error (incident {incident}; see the explorer log)")
+
+
+def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status,
+                        headers={**SECURITY_HEADERS, "Cache-Control": "no-store",
+                                 **(headers or {})})

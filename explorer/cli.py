@@ -74,7 +74,8 @@ def user_add(
 @user_app.command("remove")
 def user_remove(ctx: typer.Context,
                 username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
-    """Delete an account; a running explorer refuses its sessions from the next request."""
+    """Delete an account; a running explorer ends its sessions at their next request (also
+    when the name is created again)."""
     try:
         removed = _accounts(ctx).remove(username)
     except KetenlinkError as exc:
@@ -83,6 +84,26 @@ def user_remove(ctx: typer.Context,
     typer.echo(f"account {username} removed" if removed else f"no account {username}")
     if not removed:
         raise typer.Exit(code=1)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="The login name.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from stdin instead of generating one.")] = False,
+) -> None:
+    """Give an account a new password (a generated one is printed once); a running explorer
+    ends every session opened with the old one at its next request."""
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        password = _accounts(ctx).reset_password(username, given)
+    except KetenlinkError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"password of {username} reset; its sessions have ended")
+    if given is None:
+        typer.echo(f"password (shown once): {password}")
 
 
 @user_app.command("list")

@@ -13,6 +13,7 @@ from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
 from explorer.reviews import ReviewDesk
 from explorer.sessions import SessionStore
+from explorer.throttle import LoginThrottle
 from graph.driver import open_driver
 from graph.queries import AnalystQueries
 from infra.topics import load_layout
@@ -41,8 +42,10 @@ def run_explorer(settings: Settings) -> None:
             services = ExplorerServices(
                 accounts=AccountStore(config.users_file),
                 sessions=SessionStore(timedelta(minutes=config.session_idle_minutes),
-                                      timedelta(hours=config.session_max_hours),
-                                      config.login_attempts),
+                                      timedelta(hours=config.session_max_hours)),
+                throttle=LoginThrottle(config.login_attempts,
+                                       timedelta(seconds=config.login_backoff_s),
+                                       timedelta(seconds=config.login_backoff_max_s)),
                 queries=queries,
                 alerts=AlertDesk(AlertStore(driver, database, registry), audit, publisher,
                                  layout.name("alerts.om"), load_rules()),

@@ -3,8 +3,7 @@
 A session is a random token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is kept
 here. It ends after ``idle`` without a request or ``lifetime`` after login, whichever comes
 first. Each session has its own CSRF token, which every state-changing request must echo in a
-header (compared in constant time). Failed logins are counted per user name; past
-``max_failures`` in ``failure_window`` the name is refused until the window has passed.
+header (compared in constant time). Failed logins are throttled by ``explorer.throttle``.
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from explorer.accounts import Account
-
-MAX_TRACKED_NAMES = 10_000
-"""Names with failed logins kept before the ones outside the window are forgotten."""
 
 
 def _utc_now() -> datetime:
@@ -41,15 +37,12 @@ def _key(token: str) -> str:
 
 
 class SessionStore:
-    """Sessions by token digest, with expiry, CSRF tokens and a failed-login throttle."""
+    """Sessions by token digest, with expiry and CSRF tokens."""
 
-    def __init__(self, idle: timedelta, lifetime: timedelta, max_failures: int,
-                 failure_window: timedelta = timedelta(minutes=15),
+    def __init__(self, idle: timedelta, lifetime: timedelta,
                  clock: Callable[[], datetime] = _utc_now) -> None:
         self._idle, self._lifetime, self._clock = idle, lifetime, clock
-        self._max_failures, self._failure_window = max_failures, failure_window
         self._sessions: dict[str, Session] = {}
-        self._failures: dict[str, list[datetime]] = {}
         self._lock = threading.Lock()
 
     def open(self, account: Account) -> tuple[str, Session]:
@@ -59,8 +52,21 @@ class SessionStore:
                           min(now + self._idle, now + self._lifetime))
         with self._lock:
             self._sessions[_key(token)] = session
-            self._failures.pop(account.username, None)
         return token, session
+
+    def find(self, token: str | None) -> Session | None:
+        """The live session of ``token`` as it is (its expiry not moved), or None (unknown or
+        expired; an expired one is forgotten). A request is checked with this first and only
+        ``touch``-ed once it is accepted, so a refused request does not extend a session."""
+        if not token:
+            return None
+        now, key = self._clock(), _key(token)
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is not None and now >= session.expires_at:
+                del self._sessions[key]
+                return None
+            return session
 
     def touch(self, token: str | None) -> Session | None:
         """The live session of ``token`` with its idle expiry moved on, or None (unknown or
@@ -97,19 +103,3 @@ class SessionStore:
     def csrf_ok(session: Session, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(session.csrf_token.encode(),
                                                          given.encode())
-
-    def throttled(self, username: str) -> bool:
-        """Whether ``username`` has used up its failed logins for now."""
-        with self._lock:
-            return len(self._recent_failures(username)) >= self._max_failures
-
-    def failed(self, username: str) -> None:
-        with self._lock:
-            if len(self._failures) >= MAX_TRACKED_NAMES:  # a flood of made-up names
-                self._failures = {name: recent for name in list(self._failures)
-                                  if (recent := self._recent_failures(name))}
-            self._failures[username] = [*self._recent_failures(username), self._clock()]
-
-    def _recent_failures(self, username: str) -> list[datetime]:
-        since = self._clock() - self._failure_window
-        return [t for t in self._failures.get(username, ()) if t > since]

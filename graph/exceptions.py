@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from ketenlink.exceptions import KetenlinkError
+
+MAX_SHOWN_CHARS = 80
+"""A refused value is quoted in the message up to this many characters."""
+
+
+def shown(value: object) -> str:
+    """A value as an analyst typed it, for a message: dates in ISO 8601, text and lists as
+    JSON, cut at ``MAX_SHOWN_CHARS``; never a Python repr."""
+    if isinstance(value, date):  # a datetime is a date too
+        value = value.isoformat()
+    elif isinstance(value, (set, frozenset, tuple)):
+        value = sorted(str(v) for v in value)
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS - 1] + "…"
 
 
 class GraphError(KetenlinkError):
@@ -22,7 +39,7 @@ class QueryInputError(GraphError):
 
     def __init__(self, parameter: str, value: object, problem: str) -> None:
         self.parameter, self.value, self.problem = parameter, value, problem
-        super().__init__(f"{parameter}={value!r}: {problem}")
+        super().__init__(f"{parameter}={shown(value)}: {problem}")
 
 
 class DepthError(QueryInputError):

@@ -22,6 +22,7 @@ from infra.runtime import Runtime, ensure_runtime
 from infra.tools import JavaTools
 from infra.topics import Replication
 from ketenlink.kafka_clients import client_options
+from ketenlink.private_files import PRIVATE_UMASK, private_dir, write_private_text
 from ketenlink.settings import NODE_PORT_STEP, KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -121,13 +122,13 @@ class KafkaServer:
             if not port_is_free(self.settings.host, port):
                 raise PortInUseError(self.name, self.settings.host, port, setting)
         runtime = self.runtime()
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.config_file.touch(mode=0o600)  # under sasl it holds the admin's login
-        self.config_file.chmod(0o600)
-        self.config_file.write_text(server_properties(self.settings, self.data_dir.resolve(),
-                                                      self.node))
+        private_dir(self.home)
+        private_dir(self.data_dir)
+        # under sasl it holds the admin's login
+        write_private_text(self.config_file, server_properties(
+            self.settings, self.data_dir.resolve(), self.node))
         log4j = self.home / "log4j2.xml"
-        log4j.write_bytes(resources.files("infra").joinpath("log4j2.xml").read_bytes())
+        write_private_text(log4j, resources.files("infra").joinpath("log4j2.xml").read_text())
         jvm = [str(self.java.java), f"-Xms{self.settings.heap}", f"-Xmx{self.settings.heap}",
                "-XX:+UseG1GC", "-Djava.awt.headless=true",
                f"-Dlog4j2.configurationFile={log4j.resolve()}", "-cp", runtime.classpath]
@@ -144,10 +145,11 @@ class KafkaServer:
              "-c", str(self.config_file.resolve()),
              *scram_format_arguments(self.settings)],
             capture_output=True, text=True, env=_java_env(), check=False,
+            umask=PRIVATE_UMASK,  # it writes meta.properties and the bootstrap checkpoint
         )
         if result.returncode != 0:
             out = self.home / "format.log"
-            out.write_text(result.stdout + result.stderr)
+            write_private_text(out, result.stdout + result.stderr)
             raise ServerStartError(self.name, "formatting the KRaft storage failed", out,
                                    tail(out))
         log.info("kafka.formatted", cluster_id=cluster_id, data_dir=str(self.data_dir))
@@ -158,7 +160,7 @@ class KafkaServer:
         if self.cluster_id_file is None:
             return new_cluster_id()
         if not self.cluster_id_file.is_file():
-            self.cluster_id_file.write_text(new_cluster_id() + "\n")
+            write_private_text(self.cluster_id_file, new_cluster_id() + "\n")
         return self.cluster_id_file.read_text().strip()
 
     def wait_ready(self, timeout: float) -> None:

@@ -16,6 +16,7 @@ from infra.exceptions import PortInUseError, ServerStartError
 from infra.process import ManagedProcess, port_accepts, port_is_free, tail
 from infra.runtime import Runtime, ensure_runtime
 from infra.tools import JavaTools
+from ketenlink.private_files import private_dir, write_private_text
 from ketenlink.settings import Neo4jSettings
 
 log = structlog.get_logger(__name__)
@@ -90,8 +91,8 @@ class Neo4jServer:
                                  "KETENLINK_NEO4J__BOLT_PORT")
         runtime = self.runtime()
         classes = self._compile_launcher(runtime)
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.config_file.write_text(neo4j_conf(self.settings, self.home.resolve()))
+        private_dir(self.home)
+        write_private_text(self.config_file, neo4j_conf(self.settings, self.home.resolve()))
         env = dict(os.environ)
         env["KETENLINK_NEO4J_INITIAL_PASSWORD"] = self.settings.password.get_secret_value()
         argv = [str(self.java.java), f"-Xms{self.settings.heap}", f"-Xmx{self.settings.heap}",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import structlog
 
+from ketenlink.private_files import PRIVATE_UMASK, open_private_binary, private_dir, write_private_text
+
 log = structlog.get_logger(__name__)
 
 
@@ -57,8 +59,9 @@ def pid_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-# Run "$@" in the background with output appended to $1, print its pid, and return at once.
-_DETACH = 'log="$1"; shift; exec "$@" </dev/null >>"$log" 2>&1 &\necho $!'
+# Run "$@" in the background with output appended to $1, print its pid, and return at once;
+# under umask 077, so that what the server writes (data, its own logs) is its owner's only.
+_DETACH = f'umask {PRIVATE_UMASK:03o}; log="$1"; shift; exec "$@" </dev/null >>"$log" 2>&1 &\necho $!'
 
 
 @dataclass(frozen=True)
@@ -87,16 +90,18 @@ class ManagedProcess:
 
     def start(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> int:
         """Start ``argv`` detached (its own session, not our child) with output to the log file;
-        record its pid. The server outlives the command that started it."""
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        record its pid. The server outlives the command that started it. The log and pid
+        files are 0600 in 0700 folders; the server runs with umask 077."""
+        private_dir(self.log_file.parent)
+        private_dir(self.pid_file.parent)
+        open_private_binary(self.log_file, "ab").close()
         launcher = subprocess.run(
             ["/bin/sh", "-c", _DETACH, "sh", str(self.log_file), *argv],
             cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, capture_output=True, text=True,
             start_new_session=True, check=True,
         )
         pid = int(launcher.stdout.strip())
-        self.pid_file.write_text(f"{pid}\n")
+        write_private_text(self.pid_file, f"{pid}\n")
         log.info("process.started", service=self.name, pid=pid, log=str(self.log_file))
         return pid
 

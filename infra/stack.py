@@ -17,6 +17,7 @@ from infra.neo4j_server import Neo4jServer
 from infra.process import ManagedProcess
 from infra.runtime import Runtime
 from infra.tools import find_java
+from ketenlink.private_files import private_dir, write_private_text
 from ketenlink.settings import KafkaSettings, Settings
 
 log = structlog.get_logger(__name__)
@@ -103,6 +104,7 @@ class Stack:
         Downloads happen before anything starts; running servers are reused. A cluster's size
         is recorded in the var directory (``recorded_brokers``).
         """
+        private_dir(self.settings.var_dir)  # everything below holds personal data
         for server in self.servers:
             server.runtime()
         started: list[tuple[Server, float]] = []
@@ -163,8 +165,8 @@ class Stack:
         if self.settings.kafka.brokers == 1:
             path.unlink(missing_ok=True)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"{self.settings.kafka.brokers}\n")
+        private_dir(path.parent)
+        write_private_text(path, f"{self.settings.kafka.brokers}\n")
 
     def _status(self, server: Server, started_here: bool = False,
                 elapsed: float = 0.0) -> ServerStatus:

@@ -16,6 +16,7 @@ from types import FrameType
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ketenlink.exceptions import ServerStartError
 from ketenlink.settings import TlsFiles
@@ -23,6 +24,33 @@ from ketenlink.settings import TlsFiles
 log = structlog.get_logger(__name__)
 
 _STARTUP_TIMEOUT_S = 10.0
+
+
+class ResponseHeaders:
+    """ASGI middleware that sets ``headers`` on every HTTP answer (overriding the app's),
+    except under the paths in ``exempt``. Pure ASGI: no per-request task, as cheap as a dict
+    update."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str],
+                 exempt: frozenset[str] = frozenset()) -> None:
+        self._app, self._exempt = app, exempt
+        self._raw = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                     for k, v in headers.items()]
+        self._names = {name for name, _ in self._raw}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self._exempt:
+            await self._app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", ())
+                        if k.lower() not in self._names]
+                message = {**message, "headers": [*kept, *self._raw]}
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)
 
 
 def listen(host: str, port: int, service: str, port_setting: str) -> socket.socket:

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from ketenlink.private_files import PRIVATE_UMASK, open_private_binary, private_dir
+
 
 class ServiceProcess:
     """``python -m ketenlink <command> [args]`` in the background, output to a log file; a
@@ -23,11 +25,12 @@ class ServiceProcess:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServiceProcess:
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as out:
+        private_dir(self.log_file.parent)
+        with open_private_binary(self.log_file, "ab") as out:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "ketenlink", self.command, *self.args], env=self.env,
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                umask=PRIVATE_UMASK,
             )
         return self
 

@@ -3,6 +3,12 @@
 ``Settings()`` is built once in the CLI's entry point and passed down; nothing
 else reads ``os.environ``. Nested values use ``__``, e.g.
 ``KETENLINK_KAFKA__PORT=19092`` or ``KETENLINK_NEO4J__BOLT_PORT=17687``.
+
+Secrets (the pseudonym key, the audit key, the Neo4j password) not set in the environment come
+from ``secrets_file`` (0600 JSON). In development its first use creates it: random secrets for a
+fresh installation, or the development defaults for one whose ``var/`` already holds a Neo4j
+store or Kafka data made with them (changing them would lock Neo4j and change every pseudonym).
+In production nothing is generated, and a missing, empty or development secret is refused.
 """
 
 from __future__ import annotations
@@ -13,12 +19,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ketenlink.local_secrets import SECRET_NAMES, load_or_create
+from ketenlink.local_secrets import DEVELOPMENT_DEFAULTS, SECRET_NAMES, load_or_create
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-DEVELOPMENT_AUDIT_KEY = "ketenlink-local-development-audit-key-not-for-production"
-DEVELOPMENT_PSEUDONYM_KEY = "ketenlink-local-development-key-not-for-production"
-DEVELOPMENT_NEO4J_PASSWORD = "ketenlink-local-dev"
+DEVELOPMENT_AUDIT_KEY = DEVELOPMENT_DEFAULTS["audit_key"]
+DEVELOPMENT_PSEUDONYM_KEY = DEVELOPMENT_DEFAULTS["pseudonym_key"]
+DEVELOPMENT_NEO4J_PASSWORD = DEVELOPMENT_DEFAULTS["neo4j.password"]
 DEFAULT_SECRETS_FILE = Path("var/secrets.json")
 NODE_PORT_STEP = 10
 """Node i of a local Kafka cluster listens on the configured ports plus ``NODE_PORT_STEP * i``."""
@@ -162,6 +168,10 @@ class GatewaySettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_batch: int = Field(default=500, ge=1)
     rate_limit_per_minute: int = Field(default=6000, ge=1)
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the interactive API pages /docs and /redoc (development only: they "
+                    "load scripts from a public CDN). /openapi.json is always served.")
 
 
 class ExplorerSettings(BaseModel):
@@ -179,8 +189,20 @@ class ExplorerSettings(BaseModel):
     users_file: Path = Path("var/explorer/users.json")
     session_idle_minutes: float = Field(default=30.0, gt=0)
     session_max_hours: float = Field(default=8.0, gt=0)
-    login_attempts: int = Field(default=5, ge=1,
-                                description="Failed logins per user per 15 minutes before 429.")
+    login_attempts: int = Field(
+        default=5, ge=1,
+        description="Failed logins a client address (and a user name) may have before each "
+                    "further failure adds a growing wait.")
+    login_backoff_s: float = Field(
+        default=1.0, gt=0,
+        description="The first wait; it doubles with every further failure of the address, "
+                    "and a client failing on a name that has used up its attempts waits at "
+                    "least the name's own wait. A correct password from an address that is "
+                    "not waiting always gets in.")
+    login_backoff_max_s: float = Field(
+        default=900.0, gt=0,
+        description="The longest wait; an address's or name's failures are forgotten once it "
+                    "has been quiet this long after its wait ended.")
 
     @property
     def cookie_secure(self) -> bool:
@@ -254,8 +276,9 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _installation_secrets(cls, data: Any) -> Any:
-        """Fill each secret not given from the installation's secrets file (created with random
-        values on first use in development); in production refuse what is missing."""
+        """Fill each secret not given from the installation's secrets file (created on first use
+        in development: random, or the development defaults where ``var_dir`` already holds data
+        made with them); in production refuse what is missing."""
         if not isinstance(data, dict):
             return data
         missing = [name for name in SECRET_NAMES if not _secret_given(data, name)]
@@ -263,8 +286,10 @@ class Settings(BaseSettings):
             return data
         production = data.get("environment") == "production"
         path = Path(data.get("secrets_file") or DEFAULT_SECRETS_FILE)
+        var_dir = Path(data.get("var_dir") or "var")
+        made_before = (var_dir / "neo4j").exists() or any(var_dir.glob("kafka*"))
         try:
-            stored = load_or_create(path, create=not production)
+            stored = load_or_create(path, create=not production, keep_defaults=made_before)
         except OSError as exc:
             raise ValueError(f"secrets_file {path}: {exc.strerror or exc}") from None
         if production and stored is None:
@@ -283,12 +308,13 @@ class Settings(BaseSettings):
         return self
 
     def secrets_at_default(self) -> list[str]:
-        """The secrets that still hold the development default written in this source."""
+        """The secrets that are empty or still hold the development default written in this
+        source (``stack status`` warns of them; production refuses them)."""
         values = {"pseudonym_key": (self.pseudonym_key, DEVELOPMENT_PSEUDONYM_KEY),
                   "audit_key": (self.audit_key, DEVELOPMENT_AUDIT_KEY),
                   "neo4j.password": (self.neo4j.password, DEVELOPMENT_NEO4J_PASSWORD)}
         return [name for name, (value, default) in values.items()
-                if value.get_secret_value() == default]
+                if value.get_secret_value().strip() in ("", default)]
 
 
 def _secret_given(data: dict[str, Any], name: str) -> bool:

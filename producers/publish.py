@@ -15,6 +15,7 @@ from pathlib import Path
 import structlog
 
 from infra.topics import TopicLayout
+from ketenlink.private_files import open_private, private_dir
 from producers.adapters.base import Adapter, Parsed, Rejected, Result, Skipped
 from producers.exceptions import PublishError
 from producers.publisher import Publisher
@@ -52,8 +53,8 @@ def publish_file(adapter: Adapter, path: Path, publisher: Publisher, layout: Top
     topic = layout.name("signals.in.{partner}", adapter.partner)
     report = PublishReport(rejects_file=rejects_path)
     batch: list[Parsed] = []
-    rejects_path.parent.mkdir(parents=True, exist_ok=True)
-    with rejects_path.open("w", encoding="utf-8") as rejects:
+    private_dir(rejects_path.parent)
+    with open_private(rejects_path, "w") as rejects:
         def park(line: int, reason: str, raw: str) -> None:
             rejects.write(json.dumps({"line": line, "reason": reason, "raw": raw},
                                      ensure_ascii=False) + "\n")

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from infra.topics import TopicLayout, TopicSpec
 from ketenlink.kafka_clients import faust_broker, faust_credentials
+from ketenlink.private_files import private_dir
 from ketenlink.settings import Settings
 from policy.suppression import SUPPRESSIONS_TOPIC, parse_key
 from schemas.signal import Signal
@@ -77,7 +78,7 @@ def changelog_topics(app_id: str) -> list[TopicSpec]:
 def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     """A faust app with the intake and resolve agents and their tables."""
     datadir = Path(settings.var_dir, "faust").resolve()
-    datadir.mkdir(parents=True, exist_ok=True)
+    private_dir(datadir)
     app = faust.App(
         settings.faust_app_id,
         broker=faust_broker(settings.kafka),

@@ -29,6 +29,7 @@ from faust.worker import Worker
 
 from infra.topics import TopicLayout, load_layout
 from ketenlink.kafka_clients import faust_broker, faust_credentials
+from ketenlink.private_files import private_dir
 from ketenlink.settings import Settings
 from policy.live import LiveRegistry
 from policy.suppression import Suppressions, SuppressionView
@@ -48,7 +49,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
     gap_guard.install(compacted_topics=())  # signals.resolved is not compacted: never skip
     app_id = f"{settings.faust_app_id}-router"
     datadir = Path(settings.var_dir, "faust").resolve()
-    datadir.mkdir(parents=True, exist_ok=True)
+    private_dir(datadir)
     app = faust.App(
         app_id,
         broker=faust_broker(settings.kafka),

@@ -18,6 +18,9 @@ through a few busy addresses, and the work grows by the branching factor per ste
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 10_000
 MAX_WINDOW_DAYS = 3660
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2099, 12, 31)
+"""Dates an analyst query accepts (as given, in its own zone): anything outside is a typo, and
+the far ends of Python's calendar overflow when turned into UTC."""
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 """Dates and times given without a zone are Dutch local time (analysts think in local dates)."""
 
@@ -58,7 +61,7 @@ def check_municipality(value: str) -> str:
 
 def parse_when(value: str | date | datetime, parameter: str) -> datetime:
     """An aware UTC datetime from ISO text, a date (local midnight) or a datetime (local time
-    when it has no zone)."""
+    when it has no zone), from ``EARLIEST_DATE`` to ``LATEST_DATE``."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip()) if "T" in value or " " in value.strip() \
@@ -66,6 +69,10 @@ def parse_when(value: str | date | datetime, parameter: str) -> datetime:
         except ValueError as exc:
             raise DateError(parameter, value, "not an ISO date or date-time "
                                               "(2026-03-01 or 2026-03-01T12:00+01:00)") from exc
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise DateError(parameter, value, f"must lie from {EARLIEST_DATE.isoformat()} to "
+                                          f"{LATEST_DATE.isoformat()}")
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=LOCAL_ZONE)
     elif isinstance(value, date):
@@ -98,13 +105,15 @@ class Filters:
             if value is not None:
                 object.__setattr__(self, name, parse_when(value, name))
         if self.since is not None and self.until is not None and self.until <= self.since:
-            raise DateError("until", self.until, f"must lie after since ({self.since})")
+            raise DateError("until", self.until,
+                            f"must lie after since ({self.since.isoformat()})")
         for name, known in (("categories", _CATEGORIES), ("roles", _ROLES)):
             value = getattr(self, name)
             if value is not None:
                 unknown = sorted(set(value) - known)
                 if unknown or not value:
-                    raise QueryInputError(name, sorted(value), f"known: {sorted(known)}")
+                    raise QueryInputError(name, sorted(value),
+                                          f"known: {', '.join(sorted(known))}")
                 object.__setattr__(self, name, frozenset(value))
         if self.partners is not None:
             if not self.partners:

@@ -17,6 +17,7 @@ from explorer.accounts import AccountStore
 from infra.topics import TopicLayout
 from ketenlink.demo.errors import DemoError
 from ketenlink.demo.records import Published, Scenario, Sent
+from ketenlink.private_files import open_private_binary, private_dir, write_private_text
 from ketenlink.settings import Settings
 from policy.clearance import clearance_for
 from producers.adapters import adapter_for
@@ -57,15 +58,16 @@ def tag_ref(line: str, ref: str, tag: str) -> str:
 def generate_scenario(settings: Settings, run_id: str, echo: Callable[[str], None]) -> Scenario:
     """Generate the scenario, append the run id to its partner references (exports and ground
     truth alike) and load the ground truth."""
-    out = settings.var_dir / "demo" / run_id
+    private_dir(settings.var_dir)
+    out = private_dir(settings.var_dir / "demo") / run_id
     report = generate(out, DEMO_SIGNALS, seed=int(time.time()))
     lines = [json.loads(line) for line in (out / GROUND_TRUTH).read_text(encoding="utf-8").splitlines()]
     tag = f".{run_id}"
     _tag_exports(out, lines, tag)
     for line in lines:
         line["ref"] = f"{line['ref']}{tag}"
-    (out / GROUND_TRUTH).write_text("".join(json.dumps(line, ensure_ascii=False, separators=(",", ":"))
-                                            + "\n" for line in lines), encoding="utf-8")
+    write_private_text(out / GROUND_TRUTH, "".join(
+        json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines))
     world = json.loads((out / WORLD).read_text(encoding="utf-8"))
     echo(f"  generated {report.signals} partner records in {out}: {report.rings} rings among "
          f"{report.entities} entities, {report.resends} resends, {report.revisions} revisions, "
@@ -86,7 +88,8 @@ def _tag_exports(out: Path, truth: Iterable[Mapping[str, Any]], tag: str) -> Non
         lines = path.read_bytes().decode("utf-8", errors="surrogateescape").split("\n")
         tagged = [tag_ref(text, by_line[number], tag) if number in by_line else text
                   for number, text in enumerate(lines, start=1)]
-        path.write_bytes("\n".join(tagged).encode("utf-8", errors="surrogateescape"))
+        with open_private_binary(path, "wb") as rewritten:
+            rewritten.write("\n".join(tagged).encode("utf-8", errors="surrogateescape"))
 
 
 def fresh_token(settings: Settings, partner: str) -> str:

@@ -14,13 +14,18 @@ Checks, in order (the first that fails answers):
 403    a signal's ``partner`` is not the token's partner: a partner publishes only as itself
 429    the partner's signals-per-minute budget is spent (``Retry-After`` says when it is not)
 422    a clear identifier cannot be pseudonymised, or a signal breaks Signal v1; nothing is
-       published if any signal of a batch is invalid
+       published if any signal of a batch is invalid (the first ``MAX_LISTED_ISSUES`` issues
+       are listed, ``errors_omitted`` counts the rest)
 (--)   a sensitive source's (anonymous tips, healthcare; ``policy/partners.yaml``) valid
        signals have their narrative de-identified (``producers.deidentify``) before publishing
 503    the token file cannot be read, de-identification is unavailable, or the broker did not
        acknowledge every record
 202    every record acknowledged: topic, partition and offset of each
 =====  =======================================================================================
+
+Every answer carries ``SECURITY_HEADERS`` (a CSP allowing nothing, ``nosniff``, ``no-store``).
+``/openapi.json`` is always served; the ``/docs`` and ``/redoc`` pages only with
+``settings.gateway.api_docs`` (development: they load scripts from a public CDN).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import ClientDisconnect
 
 from infra.topics import TopicLayout
+from ketenlink.http_serving import ResponseHeaders
 from ketenlink.settings import Settings
 from policy.registry import SENSITIVE_SOURCES, Registry, load_registry
 from producers.deidentify import DEFAULT_DEIDENTIFIER, Deidentifier
@@ -68,7 +74,20 @@ from schemas.signal import Signal
 log = structlog.get_logger(__name__)
 
 SIGNALS_PATH = "/v1/signals"
+MAX_LISTED_ISSUES = 50
+"""A 422 lists at most this many field issues (the first ones, in request order) and counts the
+rest: a small body of many broken signals must not get a large answer."""
+MAX_SHOWN_KEY_CHARS = 100
+"""A name in ``loc`` or ``path`` (an unknown field's name is the sender's text) is cut here."""
 RETRY_AFTER_UNAVAILABLE_S = 5
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+"""On every answer (signals, issues and partner references are personal data; nothing here is a
+page to render, frame or cache). Not on /docs and /redoc, when ``api_docs`` serves them."""
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 _REALM = 'Bearer realm="ketenlink"'
 
 
@@ -108,7 +127,10 @@ class ValidationProblem(BaseModel):
     """The body was refused as a whole; nothing was published."""
 
     detail: str
-    errors: list[FieldIssueOut]
+    errors: list[FieldIssueOut] = Field(
+        description=f"The first {MAX_LISTED_ISSUES} issues, in request order.")
+    errors_omitted: int = Field(
+        default=0, description="How many further issues were found but not listed.")
 
 
 class SignalBatch(BaseModel):
@@ -172,10 +194,14 @@ def create_gateway_app(settings: Settings, publisher: Publisher, tokens: TokenSt
     """The gateway app; it borrows ``publisher`` (the caller closes it). ``clock`` drives the
     rate limiter (tests inject one); ``registry`` (default: the shipped partner file) says which
     partners are sensitive sources whose narratives ``deidentifier`` cleans."""
+    docs = settings.gateway.api_docs
     app = GatewayApp(title="Ketenlink gateway",
                      version="1",
                      description="Chain partners publish Signal v1 records here. "
-                                 "Authenticate with `Authorization: Bearer <token>`.")
+                                 "Authenticate with `Authorization: Bearer <token>`.",
+                     docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
+    app.add_middleware(ResponseHeaders, headers=SECURITY_HEADERS,
+                       exempt=DOCS_PATHS if docs else frozenset())
     app.max_batch = settings.gateway.max_batch
     state = GatewayState(settings, publisher, tokens, pseudonymiser, layout,
                          RateLimiter(settings.gateway.rate_limit_per_minute, clock=clock),
@@ -313,9 +339,26 @@ async def _handle(state: GatewayState, request: Request) -> Response:
 
 
 def _invalid(reply: Callable[..., JSONResponse], exc: PayloadError) -> JSONResponse:
-    """422 with every field issue; logs only where they are, never what was sent."""
-    return reply(422, {"detail": exc.detail, "errors": exc.issues}, errors=len(exc.issues),
-                 paths=sorted({str(i["path"]) for i in exc.issues})[:20])
+    """422 with the first ``MAX_LISTED_ISSUES`` field issues and the count of the rest; logs
+    only where they are, never what was sent."""
+    listed = [_clipped(issue) for issue in exc.issues[:MAX_LISTED_ISSUES]]
+    omitted = len(exc.issues) - len(listed)
+    detail = exc.detail if not omitted else (
+        f"{exc.detail}; the first {len(listed)} of {len(exc.issues)} issues are listed")
+    return reply(422, {"detail": detail, "errors": listed, "errors_omitted": omitted},
+                 errors=len(exc.issues), paths=sorted({str(i["path"]) for i in listed})[:20])
+
+
+def _clipped(issue: dict[str, object]) -> dict[str, object]:
+    """The issue with every name in its ``loc`` and its ``path`` cut to a bounded length."""
+    def clip(text: str) -> str:
+        return text if len(text) <= MAX_SHOWN_KEY_CHARS else text[:MAX_SHOWN_KEY_CHARS] + "…"
+
+    loc = issue.get("loc")
+    parts = [clip(p) if isinstance(p, str) else p for p in loc] if isinstance(loc, list) else loc
+    path = issue.get("path")
+    return {**issue, "loc": parts,
+            "path": ".".join(clip(p) for p in path.split(".")) if isinstance(path, str) else path}
 
 
 def _bearer(header: str | None) -> str | None:

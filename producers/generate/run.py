@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 import structlog
 
+from ketenlink.private_files import open_private, private_dir, write_private_text
 from producers.generate.common import Draft, Source
 from producers.generate.entities import Entity, Window, describe
 from producers.generate.exceptions import OutputDirError, TooFewSignalsError
@@ -87,7 +88,7 @@ class Channel:
                  window: Window, truth: TextIO) -> None:
         self.source, self.quota, self.rng, self.rates, self.window = source, quota, rng, rates, window
         self.truth = truth
-        self.out = (out_dir / source.file).open("w", encoding="utf-8", newline="\n")
+        self.out = open_private(out_dir / source.file, "w", newline="\n")
         self.first_line = 1
         if source.header is not None:
             self.out.write(source.header + "\n")
@@ -166,9 +167,9 @@ def generate(out_dir: Path, signals: int, seed: int) -> GenerateReport:
         raise TooFewSignalsError(signals, MIN_SIGNALS)
     started = time.perf_counter()
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        entity_file = (out_dir / ENTITIES).open("w", encoding="utf-8", newline="\n")
-        truth = (out_dir / GROUND_TRUTH).open("w", encoding="utf-8", newline="\n")
+        private_dir(out_dir)
+        entity_file = open_private(out_dir / ENTITIES, "w", newline="\n")
+        truth = open_private(out_dir / GROUND_TRUTH, "w", newline="\n")
     except OSError as exc:
         raise OutputDirError(str(out_dir), exc) from exc
     log.info("generate.start", out_dir=str(out_dir), signals=signals, seed=seed)
@@ -207,7 +208,7 @@ def generate(out_dir: Path, signals: int, seed: int) -> GenerateReport:
             "files": {ch.source.file: {"lines": ch.written, **ch.counts} for ch in channels},
             "rings": summary(world),
         }
-        (out_dir / WORLD).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_private_text(out_dir / WORLD, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
     except OSError as exc:
         raise OutputDirError(str(out_dir), exc) from exc
     finally:

@@ -32,6 +32,7 @@ from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
 from explorer.reviews import ReviewDesk
 from explorer.sessions import SessionStore
+from explorer.throttle import LoginThrottle
 from graph.queries import AnalystQueries
 from graph.reviews import review_id
 from graph.upsert import GraphBatch, write_batch
@@ -62,8 +63,11 @@ class ExplorerWorld:
 
 @contextmanager
 def served_explorer(settings: Settings, driver: Driver, admin: KafkaAdminClient, folder: Path,
-                    idle: timedelta = timedelta(minutes=30)) -> Iterator[ExplorerWorld]:
-    """Write the world, serve the explorer on a free port; delete the world's topics after."""
+                    idle: timedelta = timedelta(minutes=30),
+                    throttle: LoginThrottle | None = None) -> Iterator[ExplorerWorld]:
+    """Write the world, serve the explorer on a free port; delete the world's topics after.
+    Without ``throttle``, ten failed logins per address or name are free (the tests share
+    127.0.0.1), then waits from 1 s."""
     uid = "t" + uuid.uuid4().hex[:12]
     layout = load_layout(prefix=f"{uid}.")
     topics = {n: layout.name(n) for n in ("audit.log", "alerts.om", "resolver.judgements")}
@@ -72,7 +76,7 @@ def served_explorer(settings: Settings, driver: Driver, admin: KafkaAdminClient,
     world = write_world(driver, database)
     reviews = _write_reviews(driver, database, world)
     try:
-        with serving(settings, driver, topics, folder, idle) as (base_url, store):
+        with serving(settings, driver, topics, folder, idle, throttle) as (base_url, store):
             yield ExplorerWorld(world, base_url, _write_alert(store, world), reviews, topics)
     finally:
         admin.delete_topics(list(topics.values()), timeout_ms=30_000)
@@ -80,7 +84,8 @@ def served_explorer(settings: Settings, driver: Driver, admin: KafkaAdminClient,
 
 @contextmanager
 def serving(settings: Settings, driver: Driver, topics: dict[str, str], folder: Path,
-            idle: timedelta = timedelta(minutes=30)) -> Iterator[tuple[str, AlertStore]]:
+            idle: timedelta = timedelta(minutes=30), throttle: LoginThrottle | None = None,
+            ) -> Iterator[tuple[str, AlertStore]]:
     """The real explorer app on a free port, writing to ``topics`` (``audit.log``,
     ``alerts.om``, ``resolver.judgements``), with the accounts of ``PASSWORDS``; its base URL
     and its alert store."""
@@ -97,7 +102,8 @@ def serving(settings: Settings, driver: Driver, topics: dict[str, str], folder: 
         queries = AnalystQueries(driver, database, audit, registry)
         services = ExplorerServices(
             accounts=accounts,
-            sessions=SessionStore(idle, timedelta(hours=8), max_failures=3),
+            sessions=SessionStore(idle, timedelta(hours=8)),
+            throttle=throttle or LoginThrottle(10, timedelta(seconds=1), timedelta(minutes=15)),
             queries=queries,
             alerts=AlertDesk(store, audit, publisher, topics["alerts.om"], load_rules()),
             reviews=ReviewDesk(queries, driver, database, audit, publisher,

@@ -24,7 +24,7 @@ def test_verify_passes_an_intact_log_and_names_a_forgery(
     monkeypatch.setenv("KETENLINK_TOPIC_PREFIX", f"{uid}.")
     runner = CliRunner()
     with Publisher(settings.kafka) as publisher:
-        key = settings.audit_key.get_secret_value().encode()
+        key = settings.audit_key.get_secret_value().encode()  # what `audit verify` uses
         first, second = AuditLog(publisher, topic, key=key), AuditLog(publisher, topic, key=key)
         entries = [log.record("a.jansen", "riec", "profile", {"entity_id": f"P-{i}"}, i)
                    for i in range(3) for log in (first, second)]

@@ -15,7 +15,10 @@ import pytest
 from kafka import KafkaAdminClient
 from neo4j import Driver
 
+from explorer.accounts import AccountStore
+from explorer.throttle import LoginThrottle
 from ketenlink.settings import Settings
+from policy.clearance import clearance_for
 from tests.integration.explorer_world import PASSWORDS, ExplorerWorld, read_topic, served_explorer
 
 
@@ -75,11 +78,33 @@ def test_login_sets_a_strict_http_only_cookie_and_refuses_wrong_passwords(
         assert _ok(client.get("/api/session"))["analyst"] == "ria"
 
 
-def test_too_many_failed_logins_are_throttled(explorer: ExplorerWorld) -> None:
-    with httpx.Client(base_url=explorer.base_url) as client:
-        codes = [client.post("/api/session", json={"username": "mallory", "password": "bad"})
-                 .status_code for _ in range(4)]
+def _from(address: str, world: ExplorerWorld) -> httpx.Client:
+    """A client whose connections come from ``address`` (any of 127.0.0.0/8)."""
+    return httpx.Client(base_url=world.base_url,
+                        transport=httpx.HTTPTransport(local_address=address))
+
+
+def test_failed_logins_slow_the_client_and_the_name_but_lock_nobody_out(
+        settings: Settings, driver: Driver, admin: KafkaAdminClient, tmp_path: Path) -> None:
+    throttle = LoginThrottle(3, timedelta(minutes=1), timedelta(minutes=15))
+    with served_explorer(settings, driver, admin, tmp_path, throttle=throttle) as world, \
+            _from("127.0.0.2", world) as attacker, _from("127.0.0.3", world) as second, \
+            _from("127.0.0.1", world) as analyst:
+        wrong = {"username": "ria", "password": "not-her-password"}
+        codes = [attacker.post("/api/session", json=wrong).status_code for _ in range(4)]
         assert codes == [401, 401, 401, 429]
+        refused = attacker.post("/api/session", json={"username": "ria",
+                                                      "password": PASSWORDS["ria"]})
+        assert refused.status_code == 429  # a waiting client's guesses are not even checked
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # the name has used up its free failures: a new address gets one guess, then waits
+        assert second.post("/api/session", json=wrong).status_code == 401
+        assert second.post("/api/session", json=wrong).status_code == 429
+        assert second.post("/api/session", json={"username": "otto",
+                                                  "password": PASSWORDS["otto"]}).status_code == 429
+        # ... but ria herself, from an address that is not waiting, gets in
+        ok = analyst.post("/api/session", json={"username": "ria", "password": PASSWORDS["ria"]})
+        assert ok.status_code == 200, ok.text
 
 
 def test_a_write_without_the_csrf_token_is_refused(explorer: ExplorerWorld,
@@ -97,6 +122,23 @@ def test_a_write_without_the_csrf_token_is_refused(explorer: ExplorerWorld,
     assert form.status_code == 415
 
 
+def test_every_api_answer_is_not_cached_nor_sniffed(explorer: ExplorerWorld,
+                                                    ria: httpx.Client) -> None:
+    answers = [ria.get("/api/session"), ria.get("/api/rings"),
+               ria.get("/api/entities/P-0000000000000000"),
+               ria.post("/api/reviews/x", content=b"x", headers={"Content-Type": "text/plain"}),
+               ria.post("/api/reviews/x", content=b"{" + b" " * 70_000 + b"}",
+                        headers={"Content-Type": "application/json"}),
+               httpx.get(f"{explorer.base_url}/api/rings"),
+               httpx.post(f"{explorer.base_url}/api/session", json={"username": "ria",
+                                                                    "password": "wrong"})]
+    assert [a.status_code for a in answers] == [200, 200, 404, 415, 413, 401, 401]
+    for answer in answers:
+        assert answer.headers["cache-control"] == "no-store", answer.request.url
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
 def test_logout_ends_the_session(explorer: ExplorerWorld) -> None:
     with _login(explorer, "ria") as client:
         assert client.delete("/api/session").status_code == 204
@@ -112,6 +154,38 @@ def test_an_idle_session_expires(settings: Settings, driver: Driver, admin: Kafk
             time.sleep(0.5)
             expired = client.get("/api/session")
         assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+
+def test_a_session_ends_with_its_account_even_when_the_name_is_created_again(
+        settings: Settings, driver: Driver, admin: KafkaAdminClient, tmp_path: Path) -> None:
+    accounts = AccountStore(tmp_path / "users.json")
+    with served_explorer(settings, driver, admin, tmp_path) as world:
+        with _login(world, "ria") as client:
+            assert _ok(client.get("/api/session"))["partner"] == "riec"
+            assert accounts.remove("ria")
+            accounts.add("ria", clearance_for("om"), "a-new-password-for-ria")
+            revived = client.get("/api/session")
+            assert revived.status_code == 401, revived.text  # not back, and not as om
+            fresh = client.post("/api/session", json={"username": "ria",
+                                                      "password": "a-new-password-for-ria"})
+            assert _ok(fresh)["partner"] == "om"
+        with _login(world, "otto") as client:
+            assert client.get("/api/session").status_code == 200
+            accounts.reset_password("otto", "otto-was-reset-12345")
+            assert client.get("/api/session").status_code == 401
+            assert client.get("/api/session").status_code == 401
+
+
+def test_a_refused_request_does_not_extend_a_session(
+        settings: Settings, driver: Driver, admin: KafkaAdminClient, tmp_path: Path) -> None:
+    with served_explorer(settings, driver, admin, tmp_path,
+                         idle=timedelta(milliseconds=1500)) as short, \
+            _login(short, "ria") as client:
+        time.sleep(0.9)
+        assert client.post("/api/reviews/x", json={"verdict": "reject"},
+                           headers={"X-CSRF-Token": "wrong"}).status_code == 403
+        time.sleep(0.9)  # 1.8 s after the last accepted request, 0.9 s after the refused one
+        assert client.get("/api/session").status_code == 401
 
 
 def test_search_finds_names_and_identifiers_in_any_spelling(explorer: ExplorerWorld,
@@ -184,6 +258,24 @@ def test_network_and_why_linked_show_the_supporting_signals(explorer: ExplorerWo
     assert {n["entity_id"] for n in late["nodes"]} == {w.ids["P1"], w.ids["L1"]}  # S7 only
     bad = ria.get(f"/api/entities/{w.ids['P1']}/network", params={"role": "king"})
     assert bad.status_code == 422 and "roles" in bad.json()["detail"]
+
+
+def test_every_date_parameter_is_checked_with_a_422_naming_it_and_the_range(
+        explorer: ExplorerWorld, ria: httpx.Client) -> None:
+    network = f"/api/entities/{explorer.world.ids['P1']}/network"
+    for name in ("since", "until"):
+        for early_or_late in ("0001-01-01", "9999-12-31T23:59:59+00:00", "1899-12-31"):
+            answer = ria.get(network, params={name: early_or_late})
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["detail"].startswith(f"{name}=")
+            assert "from 1900-01-01 to 2099-12-31" in answer.json()["detail"]
+        typo = ria.get(network, params={name: "31-12-2026"})
+        assert typo.status_code == 422 and typo.json()["detail"].startswith(f"{name}=")
+    crossed = ria.get(network, params={"since": "2026-02-01", "until": "2026-01-01"})
+    assert crossed.status_code == 422
+    assert "datetime" not in crossed.text and "tzinfo" not in crossed.text
+    assert crossed.json()["detail"].startswith('until="2025-12-31T23:00:00+00:00"')
+    assert _ok(ria.get("/api/session"))["analyst"] == "ria"  # the same client goes on
 
 
 def test_merge_review_lists_what_the_analyst_may_see_and_feeds_the_resolver(

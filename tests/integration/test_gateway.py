@@ -197,7 +197,33 @@ def test_healthz_and_the_documented_api(make_gateway: MakeGateway) -> None:
     schemas = api["components"]["schemas"]
     assert {"bsn", "patient-id", "bsn-pseudonym"} <= set(schemas["IdentifierScheme"]["enum"])
     assert "Person" in schemas and "ValidationProblem" in schemas
-    assert client.get("/docs").status_code == 200
+
+
+def test_the_docs_pages_are_off_unless_enabled_for_development(make_gateway: MakeGateway
+                                                               ) -> None:
+    client = make_gateway().client
+    for page in ("/docs", "/redoc"):
+        assert client.get(page).status_code == 404  # they load scripts from a public CDN
+    assert client.get("/openapi.json").status_code == 200
+    developing = make_gateway(api_docs=True).client
+    page = developing.get("/docs")
+    assert page.status_code == 200 and "content-security-policy" not in page.headers
+    assert developing.get("/redoc").status_code == 200
+
+
+def test_every_answer_forbids_sniffing_framing_scripts_and_caching(make_gateway: MakeGateway
+                                                                    ) -> None:
+    gw = make_gateway()
+    answers = [gw.post(sample_signal(PARTNER, "RIEC-HDR")), gw.post({"partner": PARTNER}),
+               gw.post(sample_signal(PARTNER, "RIEC-HDR"), token="kl1.nope.nope"),
+               gw.client.get("/openapi.json"), gw.client.get("/healthz"),
+               gw.client.get("/nothing-here")]
+    assert [a.status_code for a in answers] == [202, 422, 401, 200, 200, 404]
+    for answer in answers:
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["content-security-policy"] == \
+            "default-src 'none'; frame-ancestors 'none'"
+        assert answer.headers["cache-control"] == "no-store"
 
 
 # -- refused before anything is read ------------------------------------------------------------
@@ -314,6 +340,23 @@ def test_invalid_json_gets_422(make_gateway: MakeGateway) -> None:
         "Authorization": f"Bearer {gw.token}", "Content-Type": "application/json"})
     assert response.status_code == 422
     assert _paths(response) == ["body"]
+
+
+def test_a_small_batch_of_broken_signals_gets_a_small_422(make_gateway: MakeGateway,
+                                                          settings: Settings) -> None:
+    gw = make_gateway()
+    body = {"signals": [{"partner": PARTNER, "x" * 300: 1}] * settings.gateway.max_batch}
+    sent = len(json.dumps(body))
+    response = gw.post(body)
+    assert response.status_code == 422
+    answer = response.json()
+    assert len(answer["errors"]) == 50 and answer["errors_omitted"] > 1000
+    assert f"the first 50 of {50 + answer['errors_omitted']} issues are listed" \
+        in answer["detail"]
+    assert [e["index"] for e in answer["errors"]][:2] == [0, 0]  # request order
+    assert all(len(part) <= 101 for e in answer["errors"] for part in e["path"].split("."))
+    assert len(response.content) < sent / 5, (len(response.content), sent)
+    assert _landed(settings, gw.layout) == []
 
 
 def test_one_bad_signal_in_a_batch_publishes_nothing(make_gateway: MakeGateway,

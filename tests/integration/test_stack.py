@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from infra.process import port_is_free
 from infra.runtime import ensure_runtime
 from infra.stack import ServerStatus, Stack
 from ketenlink.settings import KafkaSettings, Neo4jSettings, Settings
+from tests.unit.ketenlink.test_private_files import readable_by_others
 
 
 def _free_port() -> int:
@@ -49,11 +51,15 @@ def test_up_twice_reuses_running_servers(stack: list[ServerStatus], settings: Se
     assert not any(s.started_here for s in again)
 
 
-def test_cli_status_exits_zero_when_healthy(stack: list[ServerStatus]) -> None:
+def test_cli_status_exits_zero_when_healthy(stack: list[ServerStatus],
+                                            settings: Settings) -> None:
     result = subprocess.run([sys.executable, "-m", "ketenlink", "stack", "status"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("healthy") == 2
+    for name in ("pseudonym_key", "audit_key", "neo4j.password"):  # warned of when a default
+        assert (f"warning: {name} is the development default" in result.stderr) is \
+            (name in settings.secrets_at_default())
 
 
 def test_port_in_use_is_refused_before_anything_starts(settings: Settings,
@@ -83,6 +89,8 @@ def test_isolated_stack_starts_and_stops_cleanly(stack: list[ServerStatus], sett
         statuses = local.up()
         assert all(s.healthy and s.started_here for s in statuses)
         pids = [s.pid for s in statuses]
+        # a fresh store: everything the stack and the servers wrote is their owner's only
+        assert readable_by_others(tmp_path / "var") == []
     finally:
         stopped = local.down()
     assert sorted(stopped) == ["kafka", "neo4j"]
@@ -91,6 +99,19 @@ def test_isolated_stack_starts_and_stops_cleanly(stack: list[ServerStatus], sett
     assert port_is_free("127.0.0.1", isolated.kafka.port)
     assert port_is_free("127.0.0.1", isolated.neo4j.bolt_port)
     assert "ketenlink-neo4j: shutting down" in (tmp_path / "var/log/neo4j.log").read_text()
+
+
+def test_the_stack_keeps_its_data_and_logs_from_other_users(stack: list[ServerStatus],
+                                                            settings: Settings) -> None:
+    var = settings.var_dir
+    folders = [var, var / "log", var / "run", var / "kafka", var / "kafka" / "data",
+               var / "neo4j"]
+    assert {str(f): oct(stat.S_IMODE(f.stat().st_mode)) for f in folders} == \
+        {str(f): "0o700" for f in folders}
+    files = [var / "log" / "kafka.log", var / "log" / "neo4j.log",
+             var / "kafka" / "server.properties", var / "neo4j" / "neo4j.conf"]
+    assert {str(f): oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == \
+        {str(f): "0o600" for f in files}
 
 
 def test_unknown_release_is_a_clear_download_error(tmp_path: Path) -> None:

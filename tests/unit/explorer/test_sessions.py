@@ -1,11 +1,11 @@
-"""Explorer sessions: expiry (idle and absolute), CSRF tokens, the failed-login throttle."""
+"""Explorer sessions: expiry (idle and absolute), CSRF tokens."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from explorer.accounts import Account
-from explorer.sessions import MAX_TRACKED_NAMES, SessionStore
+from explorer.sessions import SessionStore
 
 ANA = Account("ana", "riec")
 
@@ -19,7 +19,7 @@ class Clock:
 
 
 def _store(clock: Clock) -> SessionStore:
-    return SessionStore(timedelta(minutes=30), timedelta(hours=8), max_failures=3, clock=clock)
+    return SessionStore(timedelta(minutes=30), timedelta(hours=8), clock=clock)
 
 
 def test_a_session_lives_while_used_and_ends_after_idle_time() -> None:
@@ -59,22 +59,11 @@ def test_only_the_digest_of_a_token_is_kept_and_csrf_is_per_session() -> None:
     assert store.close_account("ana") == 1 and store.touch(other_token) is None
 
 
-def test_failed_logins_throttle_a_name_for_the_window_only() -> None:
+def test_finding_a_session_does_not_extend_it() -> None:
     clock = Clock()
     store = _store(clock)
-    for _ in range(3):
-        assert not store.throttled("ana")
-        store.failed("ana")
-    assert store.throttled("ana") and not store.throttled("bob")
-    clock.now += timedelta(minutes=16)
-    assert not store.throttled("ana")
-
-
-def test_a_flood_of_made_up_names_does_not_grow_the_throttle_without_bound() -> None:
-    clock = Clock()
-    store = _store(clock)
-    for i in range(MAX_TRACKED_NAMES):
-        store.failed(f"name-{i}")
-    clock.now += timedelta(minutes=16)
-    store.failed("one-more")
-    assert len(store._failures) == 1
+    token, _ = store.open(ANA)
+    clock.now += timedelta(minutes=20)
+    assert store.find(token) is not None
+    clock.now += timedelta(minutes=11)  # 31 min after the last touch (the login)
+    assert store.find(token) is None and store.touch(token) is None

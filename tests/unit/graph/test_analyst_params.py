@@ -80,3 +80,22 @@ def test_window() -> None:
     at = datetime(2026, 3, 1, tzinfo=UTC)
     before, same, after = window(at, 10)
     assert (before.day, same, after.day) == (19, at, 11)
+
+
+def test_dates_outside_the_calendar_analysts_use_are_refused_by_name() -> None:
+    for bad in ("0001-01-01", "9999-12-31T23:59+00:00", date(1899, 12, 31),
+                datetime(2100, 1, 1, tzinfo=UTC), "0001-01-01T00:00-14:00"):
+        with pytest.raises(DateError, match=r"^since=.*: must lie from 1900-01-01 to 2099-12-31"):
+            parse_when(bad, "since")
+    assert parse_when("1900-01-01", "since").year == 1899  # local midnight is 23:00 UTC before
+
+
+def test_messages_show_values_as_typed_never_as_python_reprs() -> None:
+    with pytest.raises(DateError) as caught:
+        Filters(since="2026-02-01", until="2026-01-01")
+    assert str(caught.value) == ('until="2025-12-31T23:00:00+00:00": must lie after since '
+                                 '(2026-01-31T23:00:00+00:00)')
+    with pytest.raises(QueryInputError) as unknown:
+        Filters(categories=frozenset({"theft"}))
+    assert str(unknown.value) == ('categories=["theft"]: known: criminal, labour, other, '
+                                  'sexual')

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,8 +48,8 @@ def test_settings_are_frozen_and_checked(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_a_fresh_installation_makes_its_own_secrets(tmp_path: Path) -> None:
     path = tmp_path / "var" / "secrets.json"
-    first = Settings(secrets_file=path)
-    again = Settings(secrets_file=path)
+    first = Settings(var_dir=tmp_path / "var", secrets_file=path)
+    again = Settings(var_dir=tmp_path / "var", secrets_file=path)
     assert first.secrets_at_default() == []
     assert first.pseudonym_key.get_secret_value() != DEVELOPMENT_PSEUDONYM_KEY
     assert first.neo4j.password.get_secret_value() != DEVELOPMENT_NEO4J_PASSWORD
@@ -54,7 +57,7 @@ def test_a_fresh_installation_makes_its_own_secrets(tmp_path: Path) -> None:
         (first.pseudonym_key, first.audit_key, first.neo4j.password)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    other = Settings(secrets_file=tmp_path / "elsewhere.json")
+    other = Settings(var_dir=tmp_path / "var", secrets_file=tmp_path / "elsewhere.json")
     assert other.pseudonym_key != first.pseudonym_key
 
 
@@ -101,3 +104,36 @@ def test_brokers_elsewhere_are_bootstrapped_from_their_list(tmp_path: Path) -> N
     assert [server.name for server in stack.servers] == ["neo4j"]  # no Kafka of ours to run
     with pytest.raises(ValidationError, match="servers"):
         KafkaSettings(servers="kafka-1.example")  # no port
+
+
+def test_an_installation_with_data_keeps_the_development_defaults_and_names_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A var/ with a Neo4j store made before the secrets file existed keeps the defaults (a new
+    pseudonym key would no longer match its pseudonyms), and says so."""
+    for key in ("KETENLINK_PSEUDONYM_KEY", "KETENLINK_AUDIT_KEY", "KETENLINK_NEO4J__PASSWORD"):
+        monkeypatch.delenv(key, raising=False)
+    (tmp_path / "var" / "neo4j").mkdir(parents=True)
+    settings = Settings(var_dir=tmp_path / "var", secrets_file=tmp_path / "var" / "s.json")
+    assert settings.secrets_at_default() == ["pseudonym_key", "audit_key", "neo4j.password"]
+
+
+def test_production_refuses_an_empty_secret(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETENLINK_ENVIRONMENT", "production")
+    monkeypatch.setenv("KETENLINK_PSEUDONYM_KEY", "a-pseudonym-key-of-our-own")
+    monkeypatch.setenv("KETENLINK_AUDIT_KEY", " ")
+    monkeypatch.setenv("KETENLINK_NEO4J__PASSWORD", "a-neo4j-password-of-our-own")
+    with pytest.raises(ValidationError, match="audit_key"):
+        Settings(secrets_file=tmp_path / "none.json")
+
+
+def test_the_cli_will_not_start_in_production_with_a_default_secret(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETENLINK_")}
+    env.update(KETENLINK_ENVIRONMENT="production", KETENLINK_VAR_DIR=str(tmp_path / "var"),
+               KETENLINK_SECRETS_FILE=str(tmp_path / "var" / "secrets.json"))
+    result = subprocess.run([sys.executable, "-m", "ketenlink", "stack", "status"], env=env,
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "environment=production needs its own secrets" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "var").exists()  # refused before anything was touched

@@ -40,6 +40,7 @@ from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
 from explorer.reviews import ReviewDesk
 from explorer.sessions import SessionStore
+from explorer.throttle import LoginThrottle
 from graph.queries import AnalystQueries
 from infra.topics import TopicLayout
 from ketenlink.audit import AuditLog
@@ -203,7 +204,8 @@ def _explorer(settings: Settings, driver: Driver, registry: Registry, layout: To
                              publisher, layout.name("alerts.om.proposed"))
         services = ExplorerServices(
             accounts=accounts,
-            sessions=SessionStore(timedelta(minutes=30), timedelta(hours=8), max_failures=3),
+            sessions=SessionStore(timedelta(minutes=30), timedelta(hours=8)),
+            throttle=LoginThrottle(3, timedelta(seconds=1), timedelta(minutes=15)),
             queries=queries,
             alerts=AlertDesk(store, audit, publisher, layout.name("alerts.om"), rules),
             reviews=ReviewDesk(queries, driver, database, audit, publisher,

@@ -85,7 +85,7 @@ class PipelineWorld:
     def __init__(self, settings: Settings, admin: Any, uid: str, folder: Path,
                  services: Sequence[str] = SERVICES) -> None:
         assert {command_of(s) for s in services} == set(SERVICES), f"not a pipeline: {services}"
-        self.settings, self.uid, self.folder = settings, uid, folder
+        self.settings, self.admin, self.uid, self.folder = settings, admin, uid, folder
         self.names = tuple(services)
         self.layout: TopicLayout = load_layout(prefix=f"{uid}.")
         apply_topics(admin, [*self.layout.topics, *changelog_topics(uid)])
@@ -157,6 +157,14 @@ class PipelineWorld:
             if service.returncode is not None:
                 raise AssertionError(f"{name} exited ({service.returncode}):\n"
                                      f"{self.log_of(name)[-1500:]}")
+
+    def assigned_members(self, group: str) -> set[str]:
+        """The member ids of consumer ``group`` that hold partitions, once it is stable (an
+        empty set while it rebalances)."""
+        described = self.admin.describe_groups([group])[group]
+        if described["group_state"] != "Stable":
+            return set()
+        return {m["member_id"] for m in described["members"] if m["member_assignment"]}
 
     def log_of(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text(errors="replace")

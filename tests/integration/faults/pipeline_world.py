@@ -3,12 +3,16 @@ ground truth to hold the outcome against.
 
 ``PipelineWorld`` runs ``ketenlink worker``, ``sink``, ``router`` and ``gateway`` (each a real
 process, killable with SIGKILL and restartable) on the test's own topics (prefix ``<uid>.``),
-its own faust app id and consumer groups, every subscriber subscribed to everything.
+its own faust app id and consumer groups, every subscriber subscribed to everything. A service
+named with an instance suffix (``sink-2``) is a further process of the same command, in the
+same consumer group, with a log of its own.
 ``GatewayLoad`` posts generated signals of every inbound partner to the gateway at a steady
 rate, per partner in order, in batches; a batch that gets no 202 (connection refused, 503, a
 timeout) is sent again until it does, as a partner would. ``read_back`` reads back what arrived:
 ``Signal`` nodes in Neo4j, ``signals.resolved`` and every delivery topic, and compares them
-with what in-process dedupe predicts from the acknowledged signals.
+with what in-process dedupe predicts from the acknowledged signals; ``graph_entities`` and
+``predicted_entities`` compare the entities each signal mentions in Neo4j with those the resolve
+stage gives when ``signals.normalised`` is replayed through it in this process.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +33,7 @@ import httpx
 from kafka import KafkaConsumer, TopicPartition
 from neo4j import Driver
 
+from graph.upsert import MAX_REDIRECTS
 from infra.offsets import wait_committed
 from infra.topics import TopicLayout, apply_topics, load_layout
 from ketenlink.services import ServiceProcess
@@ -36,16 +41,27 @@ from ketenlink.settings import Settings
 from policy.live import LiveRegistry
 from policy.registry import Registry
 from producers.gateway.server import create_token
+from schemas.graph_model import ENTITY_LABEL
 from schemas.signal import Signal, signal_id_for
 from streams.app import changelog_topics
 from streams.dedupe import deduplicate
+from streams.pipeline import process
+from streams.resolve import Resolver
 from streams.route import route
-from streams.route_bench import _check, _signals, _subscribe_everyone, _warm_up
+from streams.route_bench import _signals, _subscribe_everyone, _warm_up
 
 SERVICES = ("worker", "sink", "router", "gateway")
 BATCH = 10
 Key = tuple[str, int]
 """(signal id, revision)."""
+Mentions = tuple[int, dict[str, str]]
+"""A signal's revision and, per subject ref, the entity id at the end of its merge chain."""
+
+
+def command_of(name: str) -> str:
+    """The ``ketenlink`` command of a service name: ``sink-2`` → ``sink``."""
+    command, _, instance = name.rpartition("-")
+    return command if command and instance.isdigit() else name
 
 
 def free_port(host: str) -> int:
@@ -63,10 +79,14 @@ def generated(settings: Settings, folder: Path, count: int, seed: int, tag: str)
 
 
 class PipelineWorld:
-    """Worker, sink, router and gateway on the test's topics; ``kill``/``restart`` any of them."""
+    """Worker, sink, router and gateway on the test's topics (``services``: more instances of one
+    with a suffix, ``sink-2``); ``kill``/``restart`` any of them."""
 
-    def __init__(self, settings: Settings, admin: Any, uid: str, folder: Path) -> None:
-        self.settings, self.uid, self.folder = settings, uid, folder
+    def __init__(self, settings: Settings, admin: Any, uid: str, folder: Path,
+                 services: Sequence[str] = SERVICES) -> None:
+        assert {command_of(s) for s in services} == set(SERVICES), f"not a pipeline: {services}"
+        self.settings, self.admin, self.uid, self.folder = settings, admin, uid, folder
+        self.names = tuple(services)
         self.layout: TopicLayout = load_layout(prefix=f"{uid}.")
         apply_topics(admin, [*self.layout.topics, *changelog_topics(uid)])
         self.gateway_port = free_port(settings.gateway.host)
@@ -92,7 +112,7 @@ class PipelineWorld:
 
     def __enter__(self) -> PipelineWorld:
         try:
-            for name in SERVICES:
+            for name in self.names:
                 self._start(name)
             self._wait_gateway()
             _warm_up(self.settings, self.layout, list(self.services.values()), self.folder)
@@ -108,7 +128,7 @@ class PipelineWorld:
         self._stack.close()
 
     def _start(self, name: str) -> None:
-        service = ServiceProcess(name, self.folder / f"{name}.log", env=self.env)
+        service = ServiceProcess(command_of(name), self.folder / f"{name}.log", env=self.env)
         self.services[name] = service
         self._stack.enter_context(service)
 
@@ -137,10 +157,35 @@ class PipelineWorld:
 
     def check(self) -> None:
         """Raise with the log's tail if a service exited that was not killed on purpose."""
-        _check(list(self.services.values()), self.folder)
+        for name, service in self.services.items():
+            if service.returncode is not None:
+                raise AssertionError(f"{name} exited ({service.returncode}):\n"
+                                     f"{self.log_of(name)[-1500:]}")
+
+    def assigned_members(self, group: str) -> set[str]:
+        """The member ids of consumer ``group`` that hold partitions, once it is stable (an
+        empty set while it rebalances)."""
+        described = self.admin.describe_groups([group])[group]
+        if described["group_state"] != "Stable":
+            return set()
+        return {m["member_id"] for m in described["members"] if m["member_assignment"]}
 
     def log_of(self, name: str) -> str:
         return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def events(self, name: str, event: str) -> list[dict[str, Any]]:
+        """The JSON log lines of ``event`` in the service's log (every run of it)."""
+        out = []
+        for line in self.log_of(name).splitlines():
+            start = line.find("{")  # a terminal escape can come first
+            if start >= 0 and f'"{event}"' in line:
+                try:
+                    doc = json.loads(line[start:])
+                except ValueError:
+                    continue
+                if doc.get("event") == event:
+                    out.append(doc)
+        return out
 
 
 @dataclass
@@ -424,6 +469,95 @@ def _read_all(settings: Settings, topics: list[str]) -> Iterator[dict[str, Any]]
             for batch in consumer.poll(timeout_ms=500).values():
                 for record in batch:
                     yield json.loads(record.value)
+    finally:
+        consumer.close()
+
+
+GRAPH_MENTIONS = f"""
+UNWIND $ids AS id
+MATCH (s:Signal {{signal_id: id}})
+OPTIONAL MATCH (s)-[m:MENTIONS]->(e:{ENTITY_LABEL})
+OPTIONAL MATCH (e)-[:MERGED_INTO*1..{MAX_REDIRECTS}]->(t:{ENTITY_LABEL})
+  WHERE NOT (t)-[:MERGED_INTO]->()
+RETURN id, s.revision AS revision, m.ref AS ref, coalesce(t, e).entity_id AS entity,
+       t IS NOT NULL AS redirected
+"""
+
+
+@dataclass
+class GraphEntities:
+    """What Neo4j holds for some signals, against what the resolve stage predicts."""
+
+    found: dict[str, Mentions]
+    predicted: dict[str, Mentions]
+    on_merged: int
+    """Mentions that point at a merged entity rather than its survivor (followed for the
+    comparison; a write racing a merge in another sink instance can leave one)."""
+
+    @property
+    def differing(self) -> set[str]:
+        """Signal ids whose revision or entities in the graph are not the predicted ones."""
+        return {i for i, want in self.predicted.items() if self.found.get(i) != want}
+
+    def problems(self) -> list[str]:
+        out = []
+        if differing := sorted(self.differing):
+            out.append(f"{len(differing)} signals whose graph entities are not the predicted "
+                       f"ones, e.g. " + "; ".join(
+                           f"{i}: {self.found.get(i)} ≠ {self.predicted[i]}"
+                           for i in differing[:2]))
+        return out
+
+
+def predicted_entities(world: PipelineWorld, signal_ids: set[str]) -> dict[str, Mentions]:
+    """Signal id → its newest revision and the entities the resolve stage gives it, by replaying
+    ``signals.normalised`` (one partition: one total order) through ``streams.pipeline.process``
+    with dict stores in this process; entity ids taken to the survivor of every merge."""
+    store: dict[str, Any] = {}
+    resolver = Resolver({})
+    newest: dict[str, Mentions] = {}
+    for doc in _read_all(world.settings, [world.layout.name("signals.normalised")]):
+        signal = Signal.model_validate_json(json.dumps(doc["signal"]))
+        outcome = process(signal, doc["source"], store, resolver)
+        if outcome.resolved is not None and outcome.dedup.signal_id in signal_ids:
+            newest[outcome.dedup.signal_id] = (outcome.dedup.revision, {
+                e["ref"]: e["entity_id"] for e in outcome.resolved["entities"]})
+    return {i: (revision, {ref: resolver.current(e) for ref, e in refs.items()})
+            for i, (revision, refs) in newest.items()}
+
+
+def graph_entities(world: PipelineWorld, driver: Driver, predicted: dict[str, Mentions],
+                   timeout: float) -> GraphEntities:
+    """The revision and mentioned entities (merge chains followed) in Neo4j of each signal of
+    ``predicted`` (``predicted_entities``), once they are the predicted ones or ``timeout``
+    passed (merges travel on other partitions than the signals they concern). Call after
+    ``read_back``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records, _, _ = driver.execute_query(GRAPH_MENTIONS, ids=sorted(predicted),
+                                             database_=world.settings.neo4j.database)
+        found: dict[str, Mentions] = {}
+        on_merged = 0
+        for r in records:
+            _, refs = found.setdefault(r["id"], (r["revision"], {}))
+            if r["ref"] is not None:
+                refs[r["ref"]] = r["entity"]
+                on_merged += bool(r["redirected"])
+        outcome = GraphEntities(found, predicted, on_merged)
+        if not outcome.problems() or time.monotonic() > deadline:
+            return outcome
+        world.check()
+        time.sleep(2)
+
+
+def end_offsets(world: PipelineWorld, topic: str) -> int:
+    """How many records ``topic`` of the world's layout holds (the sum of its end offsets)."""
+    consumer = KafkaConsumer(bootstrap_servers=world.settings.kafka.bootstrap_servers,
+                             group_id=None, enable_auto_commit=False)
+    try:
+        name = world.layout.name(topic)
+        parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+        return sum(consumer.end_offsets(parts).values())
     finally:
         consumer.close()
 

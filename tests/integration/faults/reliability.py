@@ -4,7 +4,10 @@ A scenario test calls ``record(Outcome(...))`` with what it counted itself (sign
 acknowledged, delivered, lost); the faults session renders every outcome recorded under
 ``artifacts/reliability/`` into ``RELIABILITY.md`` at the repository root. Nothing in the
 table is typed by hand: a scenario that did not run this session keeps its last recorded row,
-marked with the date it ran.
+marked with the date it ran — from ``artifacts/reliability/`` when this checkout ran it, else
+from the committed ``RELIABILITY.md`` itself (``artifacts/`` is not in git, so a fresh checkout
+that runs one scenario still renders every other one's row). A scenario that no longer exists
+keeps its row until it is deleted from RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -54,6 +57,30 @@ def outcomes() -> list[Outcome]:
     return sorted(found, key=lambda o: o.scenario)
 
 
+_ROW = re.compile(r"^\| (?P<cells>.*) \|$")
+_FIELDS = ("scenario", "load", "faults", "sent", "acknowledged", "delivered", "lost", "checks",
+           "seconds", "ran_at")
+
+
+def parse(text: str) -> list[Outcome]:
+    """The outcomes a rendered RELIABILITY.md holds (``render``'s inverse)."""
+    found = []
+    for line in text.splitlines():
+        match = _ROW.match(line)
+        cells = match["cells"].split(" | ") if match else []
+        if len(cells) != len(_FIELDS) or cells[0] == "scenario" or cells[0].startswith("---"):
+            continue
+        row = dict(zip(_FIELDS, cells, strict=True))
+        found.append(Outcome(
+            scenario=row["scenario"], load=row["load"], faults=row["faults"],
+            sent=int(row["sent"].replace(",", "")),
+            acknowledged=int(row["acknowledged"].replace(",", "")),
+            delivered=int(row["delivered"].replace(",", "")),
+            lost=int(row["lost"].replace(",", "")), checks=row["checks"],
+            seconds=float(row["seconds"]), ran_at=row["ran_at"]))
+    return found
+
+
 def render(rows: list[Outcome]) -> str:
     """RELIABILITY.md's text."""
     lines = [
@@ -77,9 +104,12 @@ def render(rows: list[Outcome]) -> str:
 
 
 def write_report() -> Path | None:
-    """Render every recorded outcome into RELIABILITY.md; None when none was recorded."""
-    rows = outcomes()
-    if not rows:
+    """Render every recorded outcome into RELIABILITY.md, beside the rows it already holds of
+    scenarios not recorded here; None when none was recorded."""
+    recorded = outcomes()
+    if not recorded:
         return None
-    REPORT.write_text(render(rows))
+    kept = {o.scenario: o for o in (parse(REPORT.read_text()) if REPORT.is_file() else [])}
+    kept.update((o.scenario, o) for o in recorded)
+    REPORT.write_text(render(sorted(kept.values(), key=lambda o: o.scenario)))
     return REPORT

@@ -132,7 +132,6 @@ class SuppressionSet:
             return record
         if record["signal_id"] in self.signals:
             return None
-        signal = record["signal"]
         gone_refs = self._gone_refs(record)
         mine = {e["entity_id"] for e in record.get("entities") or () if e["ref"] in gone_refs}
 
@@ -143,13 +142,7 @@ class SuppressionSet:
             return record
         return {
             **record,
-            "signal": {**signal,
-                       "subjects": [s for s in signal.get("subjects") or ()
-                                    if s["ref"] not in gone_refs],
-                       "relations": [r for r in signal.get("relations") or ()
-                                     if r["source"] not in gone_refs
-                                     and r["target"] not in gone_refs]},
-            "entities": [e for e in record.get("entities") or () if e["ref"] not in gone_refs],
+            **_without_refs(record, gone_refs),
             "links": [k for k in record.get("links") or ()
                       if not out(k["source"]) and not out(k["target"])
                       and k.get("source_ref") not in gone_refs
@@ -172,16 +165,9 @@ class SuppressionSet:
         gone_refs = self._gone_refs(copy)
         if not gone_refs:
             return copy
-        signal = copy["signal"]
         return {
             **copy,
-            "signal": {**signal,
-                       "subjects": [s for s in signal.get("subjects") or ()
-                                    if s["ref"] not in gone_refs],
-                       "relations": [r for r in signal.get("relations") or ()
-                                     if r["source"] not in gone_refs
-                                     and r["target"] not in gone_refs]},
-            "entities": [e for e in copy.get("entities") or () if e["ref"] not in gone_refs],
+            **_without_refs(copy, gone_refs),
             "redacted": [*(copy.get("redacted") or ()),
                          *(f"subjects[{ref}]" for ref in sorted(gone_refs))],
         }
@@ -336,3 +322,18 @@ class Suppressor(Protocol):
     """What erasure and purge need: write these suppressions, acknowledged, or raise."""
 
     def suppress(self, items: Iterable[Suppression]) -> int: ...
+
+
+def _without_refs(doc: dict[str, Any], gone_refs: set[str]) -> dict[str, Any]:
+    """The ``signal`` and ``entities`` of a resolved record or a delivery copy without the
+    subjects ``gone_refs`` (and the relations and entities that name them)."""
+    signal = doc["signal"]
+    return {
+        "signal": {**signal,
+                   "subjects": [s for s in signal.get("subjects") or ()
+                                if s["ref"] not in gone_refs],
+                   "relations": [r for r in signal.get("relations") or ()
+                                 if r["source"] not in gone_refs
+                                 and r["target"] not in gone_refs]},
+        "entities": [e for e in doc.get("entities") or () if e["ref"] not in gone_refs],
+    }

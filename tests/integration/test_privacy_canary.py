@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient
 from neo4j import Driver
 
 from infra.stack import ServerStatus
@@ -33,7 +33,12 @@ from producers.deidentify_eval import survivors
 from producers.pseudonym import Pseudonymiser
 from producers.publisher import Publisher
 from schemas.signal import Signal
-from tests.integration.faults.pipeline_world import LoadReport, PipelineWorld, read_back
+from tests.integration.faults.pipeline_world import (
+    LoadReport,
+    PipelineWorld,
+    read_back,
+    records_to_end,
+)
 
 REPORTER = "Wilhelmina Kraaijeveld-Oostermeijer"
 REPORTER_PHONE = "+31 6 4123 9876"
@@ -106,29 +111,14 @@ def _adapter_signals(settings: Settings, folder: Path, uid: str) -> list[Signal]
 def _raw_topic_texts(settings: Settings, topics: list[str]) -> dict[str, str]:
     """Every record of ``topics`` (key, value, headers) up to the end offsets, as text; JSON
     values also re-encoded without \\u escapes."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None,
-                             enable_auto_commit=False)
     texts: dict[str, list[str]] = {t: [] for t in topics}
-    try:
-        parts = [TopicPartition(t, p) for t in topics
-                 for p in consumer.partitions_for_topic(t) or ()]
-        consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
-        end = consumer.end_offsets(parts)
-        deadline = time.monotonic() + 60
-        while any(consumer.position(tp) < end[tp] for tp in parts):
-            assert time.monotonic() < deadline, "could not read the topics to the end"
-            for tp, batch in consumer.poll(timeout_ms=500).items():
-                for record in batch:
-                    for blob in (record.key or b"", record.value or b"",
-                                 *(v for _, v in record.headers or [])):
-                        text = blob.decode("utf-8", errors="replace")
-                        texts[tp.topic].append(text)
-                        with contextlib.suppress(ValueError):
-                            texts[tp.topic].append(json.dumps(json.loads(text),
-                                                              ensure_ascii=False))
-    finally:
-        consumer.close()
+    for record in records_to_end(settings, topics):
+        for blob in (record.key or b"", record.value or b"",
+                     *(v for _, v in record.headers or [])):
+            text = blob.decode("utf-8", errors="replace")
+            texts[record.topic].append(text)
+            with contextlib.suppress(ValueError):
+                texts[record.topic].append(json.dumps(json.loads(text), ensure_ascii=False))
     return {t: "\n".join(v) for t, v in texts.items()}
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from neo4j import Driver
 
 from graph.upsert import MAX_REDIRECTS
@@ -453,8 +454,8 @@ def _entities(doc: dict[str, Any], survivor: Callable[[str], str]) -> list[str]:
     return [survivor(e["entity_id"]) for e in doc["entities"]]
 
 
-def _read_all(settings: Settings, topics: list[str]) -> Iterator[dict[str, Any]]:
-    """Every record of ``topics`` up to their end offsets now, decoded."""
+def records_to_end(settings: Settings, topics: list[str]) -> Iterator[ConsumerRecord]:
+    """Every record of ``topics`` up to their end offsets now."""
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None,
                              enable_auto_commit=False)
     try:
@@ -467,10 +468,15 @@ def _read_all(settings: Settings, topics: list[str]) -> Iterator[dict[str, Any]]
         while any(consumer.position(tp) < end[tp] for tp in parts):
             assert time.monotonic() < deadline, f"could not read {topics} to the end"
             for batch in consumer.poll(timeout_ms=500).values():
-                for record in batch:
-                    yield json.loads(record.value)
+                yield from batch
     finally:
         consumer.close()
+
+
+def _read_all(settings: Settings, topics: list[str]) -> Iterator[dict[str, Any]]:
+    """Every record of ``topics`` up to their end offsets now, decoded."""
+    for record in records_to_end(settings, topics):
+        yield json.loads(record.value)
 
 
 GRAPH_MENTIONS = f"""

@@ -183,11 +183,12 @@ class SinkStats:
 def run_sink(consumer: KafkaConsumer, driver: Driver, database: str, topics: SinkTopics,
              parking: Publisher, stop: threading.Event, max_records: int = 5000,
              on_batch: Callable[[int], None] | None = None, registry: Registry | None = None,
-             suppressions: SuppressionView = EMPTY) -> SinkStats:
+             suppressions: SuppressionView = EMPTY, stats: SinkStats | None = None) -> SinkStats:
     """Move batches from ``consumer`` (subscribed to ``topics.resolved`` and ``topics.merges``)
-    into Neo4j until ``stop`` is set (``registry``: see ``batch_rows``)."""
+    into Neo4j until ``stop`` is set (``registry``: see ``batch_rows``); ``stats``, when given,
+    is counted in as the sink runs."""
     registry = registry if registry is not None else load_registry()
-    stats = SinkStats()
+    stats = stats if stats is not None else SinkStats()
     while not stop.is_set():
         polled = consumer.poll(timeout_ms=500, max_records=max_records)
         records: Sequence[ConsumerRecord] = [r for batch in polled.values() for r in batch]

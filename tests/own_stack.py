@@ -5,11 +5,13 @@ this or another checkout runs, so that tests never write into a demo or a deploy
 environment, where ``Settings()`` and every child process (worker, sink, gateway…) read it:
 
 - ``KETENLINK_VAR_DIR`` is ``var/test`` under the checkout (the demo's stack lives in ``var``);
-- the ports come from one block of 1,000 (``base``): Kafka ``base+92`` (controller ``+93``;
-  the fault, ACL, graph benchmark and cluster tests add 100 to 520 to these), Neo4j ``base+687``, gateway
-  ``base+80``, explorer ``base+90``. A block is taken only when every one of those ports is
-  free, or held by this directory's own servers from an earlier run (they are reused); the
-  choice is kept in ``var/test/ports.json``.
+- the ports come from one block of 1,000 (``base``), outside the range Linux hands out to
+  outgoing connections (a client's local port must never take a test server's): Kafka
+  ``base+92`` (controller ``+93``; the fault, ACL, graph benchmark and cluster tests add 100
+  to 520 to these), Neo4j ``base+687``, gateway ``base+80``, explorer ``base+90``. A block
+  is taken only when every one of those ports is free, or held by this directory's own
+  servers from an earlier run (they are reused); the choice is kept in
+  ``var/test/ports.json``.
 
 Ports given in the environment (``KETENLINK_KAFKA__PORT`` and the others) are taken as they are:
 then a port in use by a foreign process makes ``ketenlink stack up`` refuse, naming the setting.
@@ -25,8 +27,20 @@ from pathlib import Path
 from infra.process import port_is_free
 
 HOST = "127.0.0.1"
-BLOCKS = range(20_000, 60_000, 1_000)
-"""Candidate bases: clear of the platform's defaults (17687, 18080, 18090, 19092-19093)."""
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+"""Where Linux takes the local ports of outgoing connections from: a test's own client could
+be given a port of a block in that range while its server is not listening yet."""
+
+
+def candidate_blocks() -> list[int]:
+    """Bases of 1,000 ports clear of the platform's defaults (17687, 18080, 18090,
+    19092-19093) and of the ephemeral port range (default 32768-60999)."""
+    try:
+        low, high = map(int, EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        low, high = 32_768, 60_999
+    return [base for base in range(20_000, 65_000, 1_000)
+            if base + 999 < low or base > high]
 OFFSETS: dict[str, int] = {
     "KETENLINK_KAFKA__PORT": 92,
     "KETENLINK_KAFKA__CONTROLLER_PORT": 93,
@@ -80,18 +94,17 @@ def choose_base(var_dir: Path, rng: random.Random) -> int:
         base = int(json.loads(kept.read_text())["base"])
     except (OSError, ValueError, KeyError, TypeError):
         base = None
-    if base is not None and _usable(base, var_dir):
+    if base is not None and base in candidate_blocks() and _usable(base, var_dir):
         return base
-    candidates = list(BLOCKS)
+    candidates = candidate_blocks()
     rng.shuffle(candidates)
     for candidate in candidates:
         if all(port_is_free(HOST, port) for port in block_ports(candidate).values()):
             var_dir.mkdir(parents=True, exist_ok=True)
             kept.write_text(json.dumps({"base": candidate}) + "\n")
             return candidate
-    raise RuntimeError("no block of free ports for the test stack between "
-                       f"{BLOCKS.start} and {BLOCKS.stop}: set KETENLINK_KAFKA__PORT and the "
-                       "other ports yourself")
+    raise RuntimeError("no block of free ports for the test stack outside the ephemeral "
+                       "range: set KETENLINK_KAFKA__PORT and the other ports yourself")
 
 
 def own_stack_environment(root: Path, environ: MutableMapping[str, str],

@@ -274,8 +274,8 @@ class SinkThread:
         self.thread.start()
 
     def _run(self, driver: Driver) -> None:
-        self.stats = run_sink(self.consumer, driver, self.settings.neo4j.database, self.topics,
-                              self.parking, self.stop, max_records=2)
+        run_sink(self.consumer, driver, self.settings.neo4j.database, self.topics,
+                 self.parking, self.stop, max_records=2, stats=self.stats)
 
     def wait_committed(self, timeout: float = 120.0) -> None:
         """Until the group has committed the end of both input topics."""
@@ -341,7 +341,10 @@ def test_the_sink_waits_for_neo4j_and_loses_nothing(
     stack.down(names=["neo4j"])
     try:
         _publish(settings, topics.resolved, docs[20:], "signal_id")
-        time.sleep(4)  # the sink meets the outage and backs off
+        deadline = time.monotonic() + 120  # until the sink has met the outage and backed off
+        while sink.stats.retries == 0:
+            assert time.monotonic() < deadline, "the sink never tried to write during the outage"
+            time.sleep(0.5)
     finally:
         stack.up()
     sink.wait_committed(timeout=180)

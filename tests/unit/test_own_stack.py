@@ -7,7 +7,13 @@ import random
 import socket
 from pathlib import Path
 
-from tests.own_stack import OFFSETS, block_ports, choose_base, own_stack_environment
+from tests.own_stack import (
+    OFFSETS,
+    block_ports,
+    candidate_blocks,
+    choose_base,
+    own_stack_environment,
+)
 
 DEFAULT_PORTS = {19092, 19093, 17687, 18080, 18090}
 
@@ -38,3 +44,15 @@ def test_ports_set_by_the_caller_are_kept(tmp_path: Path) -> None:
     environ = {"KETENLINK_KAFKA__PORT": "21092", "KETENLINK_VAR_DIR": str(tmp_path)}
     assert own_stack_environment(tmp_path, environ) == {}
     assert environ == {"KETENLINK_KAFKA__PORT": "21092", "KETENLINK_VAR_DIR": str(tmp_path)}
+
+
+def test_no_block_lies_in_the_ephemeral_port_range() -> None:
+    """Outgoing connections take local ports from that range: a test server there can find its
+    port taken by a client (seen once: the ACL suite's broker port held by another socket)."""
+    low, high = 32_768, 60_999
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
+        low, high = map(int, ranges.read().split())
+    blocks = candidate_blocks()
+    assert blocks
+    for base in blocks:
+        assert all(not low <= port <= high for port in block_ports(base).values())

@@ -78,7 +78,7 @@ def test_the_cli_resets_a_password_and_prints_it_once(tmp_path: Path) -> None:
     runner = CliRunner()
     shown = runner.invoke(explorer_app, ["user", "reset-password", "a.jansen"], obj=settings)
     assert shown.exit_code == 0, shown.output
-    password = shown.output.split("password (shown once): ")[1].strip()
+    password = shown.stdout.split("password (shown once): ")[1].splitlines()[0].strip()
     assert store.verify("a.jansen", password) is not None
     given = runner.invoke(explorer_app, ["user", "reset-password", "a.jansen",
                                          "--password-stdin"], input="chosen-password-123\n",

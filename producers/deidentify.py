@@ -13,7 +13,7 @@ Two layers, applied in this order by ``Deidentifier`` (what the adapters and the
      number, postcode in both spellings);
    - sign-offs: a closing formula (``Groet``, ``Met vriendelijke groet``, ``Mvg``, ``Groetjes``,
      ``Alvast bedankt`` …) and everything after it; a trailing signature line (``Name, function,
-     phone``; ``- J. de Vries``) at the end of the text;
+     phone``; ``- H. van Dam``) at the end of the text;
    - self-identification: ``mijn naam is …``, ``ik heet …``, ``ik ben <Name>``, ``Melder: …``,
      ``Naam: …``, ``(naam …)``, ``ondergetekende …``; the reporter's own contact details
      (``u kunt mij bereiken op …``, ``bel me op …``, ``mijn nummer is …``, ``mijn e-mail is …``,
@@ -59,14 +59,14 @@ PLACEHOLDERS = (REPORTER_REMOVED, NAME_REMOVED, BSN_REMOVED)
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
 _WORD = rf"[{_UP}][{_LOW}'\u2019]+(?:-[{_UP}{_LOW}][{_LOW}'\u2019]+)*"
-"""A capitalised word, hyphenated parts allowed: ``Yilmaz``, ``Berg-Yilmaz``, ``O'Neill``."""
+"""A capitalised word, hyphenated parts allowed: ``Koster``, ``Berg-Koster``, ``O'Neill``."""
 _INITIALS = rf"(?:[{_UP}]\.[ -]?){{1,4}}"
 TUSSENVOEGSELS = ("van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op", "von",
                   "da", "di", "del", "la", "le", "el", "al", "bin", "ben", "du", "vd")
 _PREFIX = r"(?:" + "|".join(re.escape(t) for t in TUSSENVOEGSELS) + r")"
 _NAME = (rf"(?:{_INITIALS} ?(?:{_PREFIX} ){{0,3}}{_WORD}"
          rf"|{_WORD}(?: {_WORD}){{0,2}}(?: {_PREFIX}){{0,3}} {_WORD}|{_WORD})")
-"""A person's name as written: ``Fatma Yilmaz``, ``J. de Vries``, ``Fatma van den Berg-Yilmaz``.
+"""A person's name as written: ``Mirjam Koster``, ``H. van Dam``, ``Mirjam van den Berg-Koster``.
 Names are case-sensitive (a capital starts the name), the phrases around them are not."""
 _PERSON = re.compile(rf"(?<![\w.]){_NAME}(?![\w])")
 
@@ -122,7 +122,7 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?](?=\S)[^.!?\n]*)*(?:[.!?]+|\n|$)")
 _CONTACT_RE = re.compile(_CONTACT)
 _AFTER_REMOVED = re.compile(rf"(?<={re.escape(REPORTER_REMOVED)})(?P<gap>\s*[(,:]?\s*)"
                             rf"(?P<contact>{_CONTACTS})\)?")
-"""A contact right after a removed name: ``Youssef Amrani (06 48 12 33 90)``."""
+"""A contact right after a removed name: ``Mirjam Koster (06 48 12 33 90)``."""
 _SELF_ADDRESS = re.compile(
     r"(?i:\bik woon (?:zelf )?(?:op|aan|in)|\bmijn (?:woon)?adres is:?|\bmijn adres:|"
     r"\bwij wonen (?:zelf )?(?:op|aan|in)|\bik woon hier (?:op|aan))"
@@ -416,7 +416,7 @@ def name_variants(name: str) -> list[str]:
         variants.add(part)
         pre = re.match(r"((?:\w+ )+)", surname)
         if pre and "-" in core and part == core.split("-")[0]:
-            variants.add(pre.group(1) + part)  # "van den Berg" from "van den Berg-Yilmaz"
+            variants.add(pre.group(1) + part)  # "van den Berg" from "van den Berg-Koster"
     for g in given:
         variants.add(g)
         variants.add(f"{g[0]}. {surname}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -60,15 +61,9 @@ def user_add(
     """Create an account; a generated password is printed once."""
     from policy.clearance import clearance_for
 
-    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    try:
-        password = _accounts(ctx).add(username, clearance_for(partner), given)
-    except KetenlinkError as exc:
-        _fail(exc)
-        return
-    typer.echo(f"account {username} ({partner}) created")
-    if given is None:
-        typer.echo(f"password (shown once): {password}")
+    store = _accounts(ctx)
+    _set_password(password_stdin, lambda given: store.add(username, clearance_for(partner), given),
+                  f"account {username} ({partner}) created")
 
 
 @user_app.command("remove")
@@ -95,13 +90,21 @@ def user_reset_password(
 ) -> None:
     """Give an account a new password (a generated one is printed once); a running explorer
     ends every session opened with the old one at its next request."""
+    store = _accounts(ctx)
+    _set_password(password_stdin, lambda given: store.reset_password(username, given),
+                  f"password of {username} reset; its sessions have ended")
+
+
+def _set_password(password_stdin: bool, set_it: Callable[[str | None], str], done: str) -> None:
+    """Run ``set_it`` with the password read from stdin (or None: it generates one), say
+    ``done``, and print a generated password once."""
     given = sys.stdin.readline().rstrip("\n") if password_stdin else None
     try:
-        password = _accounts(ctx).reset_password(username, given)
+        password = set_it(given)
     except KetenlinkError as exc:
         _fail(exc)
         return
-    typer.echo(f"password of {username} reset; its sessions have ended")
+    typer.echo(done)
     if given is None:
         typer.echo(f"password (shown once): {password}")
 

@@ -44,7 +44,7 @@ status: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy ketenlink infra graph schemas streams producers consumers policy alerts explorer
+	$(BIN)/mypy core schemas policy producers streams graph consumers alerts explorer infra generator bench ketenlink
 
 unit: setup  ## the tests that need no servers
 	$(BIN)/pytest tests/unit

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import structlog
 import typer
 
-from ketenlink.exceptions import KetenlinkError
-from ketenlink.kafka_clients import client_options
+from core.exceptions import KetenlinkError
+from core.kafka_clients import client_options
 
 if TYPE_CHECKING:
     from alerts.config import AlertRules
     from alerts.release import AlertDesk
-    from ketenlink.settings import Settings
+    from core.settings import Settings
     from policy.clearance import Caller
 
 alerts_app = typer.Typer(help="OM alerts: the rule engine and the analysts' release step.",
@@ -42,7 +42,7 @@ Version = Annotated[int | None, typer.Option("--version",
 
 
 def _settings(ctx: typer.Context) -> Settings:
-    from ketenlink.settings import Settings
+    from core.settings import Settings
 
     return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
 
@@ -64,23 +64,23 @@ def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     from alerts.config import load_rules
     from alerts.engine import AlertEngine, AlertTopics, run_engine
     from alerts.store import AlertStore
-    from graph.driver import open_driver
+    from core.audit import AuditLog
+    from core.kafka_clients import for_service
+    from core.neo4j_driver import open_driver
+    from core.publisher import Publisher
+    from core.topics import load_layout
     from graph.queries import AnalystQueries
-    from infra.topics import load_layout
-    from ketenlink.audit import AuditLog
-    from ketenlink.kafka_clients import for_service
     from policy.registry import load_registry
     from policy.suppression import Suppressions
-    from producers.publisher import Publisher
 
     settings = for_service(_settings(ctx), "alerts")
     try:
         rules = load_rules(rules_file)
         clearance = rules.reviewer_clearance()
         layout = load_layout(prefix=settings.topic_prefix)
-        topics = AlertTopics(resolved=layout.name("signals.resolved"),
-                             merges=layout.name("entities.merges"),
-                             proposed=layout.name("alerts.om.proposed"))
+        topics = AlertTopics(resolved=layout.resolved,
+                             merges=layout.merges,
+                             proposed=layout.alert_proposals)
     except KetenlinkError as exc:
         _fail(exc)
         return
@@ -115,18 +115,18 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     from alerts.config import load_rules
     from alerts.release import AlertDesk
     from alerts.store import AlertStore
-    from graph.driver import open_driver
-    from infra.topics import load_layout
-    from ketenlink.audit import AuditLog
-    from policy.clearance import Caller, clearance_for
-    from policy.registry import load_registry
-    from producers.publisher import Publisher
+    from core.audit import AuditLog
+    from core.neo4j_driver import open_driver
+    from core.publisher import Publisher
+    from core.topics import load_layout
+    from policy.clearance import Caller
+    from policy.registry import clearance_for, load_registry
 
     settings = _settings(ctx)
     rules = load_rules()
     acting = partner or rules.reviewer
     caller = Caller(analyst, acting, clearance_for(acting))
-    released = load_layout(prefix=settings.topic_prefix).name("alerts.om")
+    released = load_layout(prefix=settings.topic_prefix).alerts_released
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
             Publisher(settings.kafka, client_id="ketenlink-alerts-release") as publisher:
         yield (AlertDesk(AlertStore(driver, settings.neo4j.database, load_registry()), audit,

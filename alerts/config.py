@@ -2,7 +2,7 @@
 
 Thresholds, the reviewing partner and the engine's waiting bounds live in the file, not in
 code; ``load_rules`` returns a frozen ``AlertRules``. The rule semantics are in
-``alerts.evaluate``.
+``alerts.rules``.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ class AlertRules(BaseModel):
     def reviewer_clearance(self, clearances: dict[str, Clearance] | None = None) -> Clearance:
         """The reviewer's clearance (from ``policy/partners.yaml`` unless given); raises
         ``UnknownPartnerError`` / ``RoleRequiredError`` when it cannot review."""
-        from policy.clearance import clearance_for, require_role
+        from policy.clearance import require_role
+        from policy.registry import clearance_for
 
         clearance = clearance_for(self.reviewer, clearances)
         require_role(clearance, REVIEW_ROLE)

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from alerts.evaluate import Plan, Sighting
+from alerts.rules import Plan, Sighting
 from graph.analyst.model import EntitySummary, Link
 from streams.risk import Evidence, RiskScore, score
 

@@ -18,7 +18,7 @@ A consumer group on ``signals.resolved`` and ``entities.merges``. Per poll batch
    visible signals, find the rings that contain them (``AnalystQueries.rings`` — the analysts'
    ring search, run as the system actor ``alerts-engine`` of the reviewing partner, so its
    visibility and its audit entry are those of every analyst query), apply the rules
-   (``alerts.evaluate``) and the lifecycle (``alerts.lifecycle``), write the changed alerts in
+   (``alerts.rules``) and the lifecycle (``alerts.lifecycle``), write the changed alerts in
    one transaction, publish their dossiers to ``alerts.om.proposed`` (key: alert id; acks=all)
    and mark them sent;
 4. commit the offsets.
@@ -48,7 +48,9 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from alerts.config import INDEPENDENT_PARTNERS, AlertRules
 from alerts.dossier import build_dossier, risk_of
-from alerts.evaluate import (
+from alerts.exceptions import AlertConflictError, GraphBehindError
+from alerts.lifecycle import Change, decide, needs_sending
+from alerts.rules import (
     AlertState,
     EntityFacts,
     Finding,
@@ -59,18 +61,16 @@ from alerts.evaluate import (
     ring_eligible,
     ring_regions,
 )
-from alerts.exceptions import AlertConflictError, GraphBehindError
-from alerts.lifecycle import Change, decide, needs_sending
 from alerts.store import AlertRow, AlertStore
 from consumers.paused_retry import retry_paused
+from core.audit import AuditError
+from core.exceptions import PublishError
 from graph.analyst.model import EntitySummary, Link, Neighbourhood, Ring
 from graph.analyst.params import MAX_LIMIT, Filters
 from graph.exceptions import UnknownEntityError
 from graph.queries import AnalystQueries
-from ketenlink.audit import AuditError
 from policy.clearance import Caller, Clearance
 from policy.suppression import EMPTY, SuppressionSet, SuppressionView
-from producers.exceptions import PublishError
 from schemas.regions import address_municipality
 
 log = structlog.get_logger(__name__)
@@ -135,7 +135,7 @@ def touched_by(records: Iterable[ConsumerRecord], topics: AlertTopics,
 
 
 class ProposalPublisher(Protocol):
-    """What the engine needs from a producer (``producers.publisher.Publisher`` fits)."""
+    """What the engine needs from a producer (``core.publisher.Publisher`` fits)."""
 
     def publish_many(self, topic: str, records: Iterable[tuple[bytes | None, bytes]]
                      ) -> object: ...

@@ -26,7 +26,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from alerts.evaluate import AlertState, Plan
+from alerts.rules import AlertState, Plan
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
 STATUSES: tuple[str, ...] = (PROPOSED, APPROVED, REJECTED)

@@ -45,11 +45,11 @@ from alerts.exceptions import (
 )
 from alerts.lifecycle import APPROVED, PROPOSED, REJECTED, STATUSES
 from alerts.store import AlertRecord, AlertStore
-from ketenlink.audit import AuditLog, RecordPublisher
-from ketenlink.exceptions import KetenlinkError
+from core.audit import AuditLog, RecordPublisher
+from core.exceptions import KetenlinkError
+from core.publisher import Published
 from policy.clearance import Caller, require_role
 from policy.exceptions import RoleRequiredError
-from producers.publisher import Published
 
 log = structlog.get_logger(__name__)
 

@@ -30,8 +30,8 @@ from typing import Any
 import structlog
 from neo4j import READ_ACCESS, Driver, ManagedTransaction, RoutingControl
 
-from alerts.evaluate import AlertState, EntityFacts, Sighting
 from alerts.exceptions import AlertConflictError
+from alerts.rules import AlertState, EntityFacts, Sighting
 from graph.analyst.build import entity_label, to_datetime
 from graph.upsert import MAX_REDIRECTS
 from policy.clearance import Clearance, visible_pairs

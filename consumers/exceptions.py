@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 
 class ConsumerError(KetenlinkError):
@@ -31,7 +31,7 @@ class MissingWebhookSecretError(WebhookError):
 
 
 class UnknownRecipientError(WebhookError):
-    """The partner has no delivery topic (``recipients`` in infra/topics.yaml)."""
+    """The partner has no delivery topic (``recipients`` in core/topics.yaml)."""
 
     def __init__(self, partner: str, known: tuple[str, ...]) -> None:
         self.partner, self.known = partner, known

@@ -43,14 +43,14 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from consumers.paused_retry import retry_paused
-from graph.reviews import review_id
+from core.kafka_clients import client_options
+from core.publisher import Publisher
+from core.settings import KafkaSettings
+from graph.review_candidates import review_id
 from graph.upsert import GraphBatch, write_batch
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings
 from policy.registry import Registry, load_registry
 from policy.suppression import EMPTY, SuppressionSet, SuppressionView
 from policy.view import source_of, storable
-from producers.publisher import Publisher
 from schemas.graph_model import entity_properties, has_postal_address
 from streams.resolve.features import ID_PREFIX
 

@@ -51,13 +51,13 @@ from kafka.structs import OffsetAndMetadata
 from consumers.exceptions import MissingWebhookSecretError, WebhookSecretError
 from consumers.webhook_retry import Attempt, Outcome, RetryPolicy, Verdict, post_with_retries
 from consumers.webhook_secrets import SecretStore
-from infra.topics import TopicLayout
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings, WebhookSettings
+from core.exceptions import PublishError
+from core.kafka_clients import client_options
+from core.publisher import Publisher
+from core.settings import KafkaSettings, WebhookSettings
+from core.topics import TopicLayout
 from policy.registry import Registry, Webhook
 from policy.suppression import EMPTY, SuppressionView
-from producers.exceptions import PublishError
-from producers.publisher import Publisher
 
 __all__ = ["Deliverer", "DeliveryStats", "PartnerWorker", "dead_letter", "delivery_id_of", "public_url"]
 
@@ -358,7 +358,7 @@ class Deliverer:
                  clock: Callable[[], float] = time.time,
                  suppressions: SuppressionView = EMPTY) -> None:
         self._wiring = _Wiring(kafka, hooks, secrets, dead_letters,
-                               layout.name("deliveries.dead"), clock, suppressions)
+                               layout.dead_letters, clock, suppressions)
         self._layout = layout
         self._registry = registry
         self._group_prefix = group_prefix
@@ -412,7 +412,7 @@ class Deliverer:
             if partner not in self._layout.recipients:
                 self._problems.report(partner, "webhook.no_delivery_topic",
                                       recipients=list(self._layout.recipients),
-                                      hint="add the partner to recipients in infra/topics.yaml")
+                                      hint="add the partner to recipients in core/topics.yaml")
                 continue
             try:
                 secret = self._wiring.secrets.get(partner)

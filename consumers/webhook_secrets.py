@@ -25,7 +25,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from consumers.exceptions import WebhookSecretError
-from ketenlink.private_files import locked, write_private
+from core.private_files import locked, write_private
 
 log = structlog.get_logger(__name__)
 

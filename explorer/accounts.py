@@ -27,8 +27,8 @@ from pathlib import Path
 import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from core.private_files import locked, write_private
 from explorer.exceptions import AccountError, AccountFileError
-from ketenlink.private_files import locked, write_private
 from policy.clearance import Clearance
 
 log = structlog.get_logger(__name__)

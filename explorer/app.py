@@ -34,17 +34,17 @@ from alerts.exceptions import (
     UnknownAlertError,
 )
 from alerts.release import AlertDesk
+from core.audit import AuditLog
+from core.exceptions import KetenlinkError
 from explorer.accounts import AccountStore
 from explorer.exceptions import ReviewDecidedError, UnknownReviewError
-from explorer.reviews import ReviewDesk
+from explorer.review_desk import ReviewDesk
 from explorer.sessions import Session, SessionStore
 from explorer.throttle import LoginThrottle
 from graph.analyst.model import Timeline
 from graph.analyst.params import Filters, parse_when
 from graph.exceptions import QueryInputError, UnknownEntityError
 from graph.queries import AnalystQueries
-from ketenlink.audit import AuditLog
-from ketenlink.exceptions import KetenlinkError
 from policy.clearance import Caller, Clearance
 from policy.exceptions import PolicyError, RoleRequiredError
 from streams.risk import Evidence, RiskScore, score

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 if TYPE_CHECKING:
+    from core.settings import Settings
     from explorer.accounts import AccountStore
-    from ketenlink.settings import Settings
 
 explorer_app = typer.Typer(help="The analysts' web explorer and its accounts.",
                            no_args_is_help=True)
@@ -22,7 +22,7 @@ explorer_app.add_typer(user_app, name="user")
 
 
 def _settings(ctx: typer.Context) -> Settings:
-    from ketenlink.settings import Settings
+    from core.settings import Settings
 
     return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
 
@@ -41,8 +41,8 @@ def _fail(exc: KetenlinkError) -> None:
 @explorer_app.command("serve")
 def serve(ctx: typer.Context) -> None:
     """Serve the explorer (KETENLINK_EXPLORER__HOST/PORT) until SIGTERM / Ctrl-C."""
+    from core.kafka_clients import for_service
     from explorer.server import run_explorer
-    from ketenlink.kafka_clients import for_service
 
     try:
         run_explorer(for_service(_settings(ctx), "explorer"))
@@ -59,7 +59,7 @@ def user_add(
         "--password-stdin", help="Read the password from stdin instead of generating one.")] = False,
 ) -> None:
     """Create an account; a generated password is printed once."""
-    from policy.clearance import clearance_for
+    from policy.registry import clearance_for
 
     store = _accounts(ctx)
     _set_password(password_stdin, lambda given: store.add(username, clearance_for(partner), given),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 
 class ExplorerError(KetenlinkError):

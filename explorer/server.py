@@ -9,20 +9,19 @@ import structlog
 from alerts.config import load_rules
 from alerts.release import AlertDesk
 from alerts.store import AlertStore
+from core.audit import AuditLog
+from core.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
+from core.neo4j_driver import open_driver
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import load_layout
 from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
-from explorer.reviews import ReviewDesk
+from explorer.review_desk import ReviewDesk
 from explorer.sessions import SessionStore
 from explorer.throttle import LoginThrottle
-from graph.driver import open_driver
 from graph.queries import AnalystQueries
-from infra.topics import load_layout
-from ketenlink.audit import AuditLog
-from ketenlink.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
-from ketenlink.settings import Settings
-from policy.clearance import clearance_for
-from policy.registry import load_registry
-from producers.publisher import Publisher
+from policy.registry import clearance_for, load_registry
 
 log = structlog.get_logger(__name__)
 
@@ -48,9 +47,9 @@ def run_explorer(settings: Settings) -> None:
                                        timedelta(seconds=config.login_backoff_max_s)),
                 queries=queries,
                 alerts=AlertDesk(AlertStore(driver, database, registry), audit, publisher,
-                                 layout.name("alerts.om"), load_rules()),
+                                 layout.alerts_released, load_rules()),
                 reviews=ReviewDesk(queries, driver, database, audit, publisher,
-                                   layout.name("resolver.judgements")),
+                                   layout.judgements),
                 audit=audit, clearance_for=clearance_for,
                 secure_cookie=config.cookie_secure)
             log.info("explorer.starting", url=base_url(config.host, config.port, config.tls),

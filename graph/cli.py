@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 if TYPE_CHECKING:
     from graph.analyst.model import Link
@@ -37,12 +37,12 @@ Until = Annotated[str | None, typer.Option(help="Only signals observed before (I
 @contextmanager
 def _queries(ctx: typer.Context, partner: str, analyst: str
              ) -> Iterator[tuple[AnalystQueries, Caller]]:
-    from graph.driver import open_driver
+    from core.audit import AuditLog
+    from core.neo4j_driver import open_driver
+    from core.settings import Settings
     from graph.queries import AnalystQueries
-    from ketenlink.audit import AuditLog
-    from ketenlink.settings import Settings
-    from policy.clearance import Caller, clearance_for
-    from policy.registry import load_registry
+    from policy.clearance import Caller
+    from policy.registry import clearance_for, load_registry
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     registry = load_registry()

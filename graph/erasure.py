@@ -47,11 +47,11 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from neo4j import Driver
 
+from core.kafka_clients import client_options
+from core.settings import KafkaSettings
 from graph.exceptions import ErasureInputError, ErasureRefusedError
 from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
 from graph.upsert import MAX_REDIRECTS
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings
 from policy.suppression import Suppression, Suppressor
 from schemas.graph_model import ENTITY_LABEL
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 MAX_SHOWN_CHARS = 80
 """A refused value is quoted in the message up to this many characters."""

@@ -56,7 +56,7 @@ SYSTEM_PARTNER = "-"
 
 
 class Auditor(Protocol):
-    """What the purge and the erasure need of ``ketenlink.audit.AuditLog``."""
+    """What the purge and the erasure need of ``core.audit.AuditLog``."""
 
     def record(self, actor: str, partner: str, action: str, params: Mapping[str, Any],
                result_count: int, outcome: str = "ok") -> object: ...

@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 from neo4j import READ_ACCESS, Driver, ManagedTransaction
 
+from core.audit import AuditLog
 from graph.analyst import cypher
 from graph.analyst.build import Explored, role_counts, signal_summary, summary, to_datetime
 from graph.analyst.model import (
@@ -88,7 +89,6 @@ from graph.analyst.rings import (
 )
 from graph.analyst.search import lucene_query, matched_fields
 from graph.exceptions import QueryInputError, UnknownEntityError, UnknownMunicipalityError
-from ketenlink.audit import AuditLog
 from policy.clearance import Caller, require_role, visible_pairs
 from policy.exceptions import RoleRequiredError
 from policy.registry import Registry

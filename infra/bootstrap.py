@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
 
-from graph.driver import open_driver
+from core.kafka_clients import client_options
+from core.neo4j_driver import open_driver
+from core.settings import Settings
+from core.topics import apply_topics
 from graph.schema import apply_schema
 from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
-from infra.topics import apply_topics, load_layout
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import Settings
+from policy.retention import topic_layout
 
 
 @dataclass(frozen=True)
@@ -23,9 +24,9 @@ class BootstrapReport:
 
 
 def bootstrap(settings: Settings) -> BootstrapReport:
-    """Apply infra/topics.yaml and the graph constraints, and under security sasl or sasl_ssl
+    """Apply core/topics.yaml and the graph constraints, and under security sasl or sasl_ssl
     the Kafka users and ACLs (infra/kafka_security.py); all idempotent."""
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topic_layout(prefix=settings.topic_prefix)
     admin = KafkaAdminClient(**client_options(settings.kafka, ADMIN_USER),
                              client_id="ketenlink-bootstrap")
     try:

@@ -100,7 +100,7 @@ def _run(command: Sequence[str], env: Mapping[str, str] | None = None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover - `make` calls this to install and check Chromium
-    from ketenlink.logging import configure_logging
+    from core.logging import configure_logging
 
     configure_logging()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 
 class InfraError(KetenlinkError):
@@ -49,13 +49,6 @@ class ServerStartError(InfraError):
         self.service, self.reason, self.log_path, self.tail = service, reason, log_path, tail
         super().__init__(f"{service} did not start: {reason}; see {log_path}. Last lines:\n{tail}")
 
-
-class TopicSpecError(InfraError):
-    """The declarative topic spec is invalid or cannot be applied to the broker."""
-
-    def __init__(self, topic: str, problem: str) -> None:
-        self.topic, self.problem = topic, problem
-        super().__init__(f"topic {topic!r}: {problem}")
 
 
 class BrowserSetupError(InfraError):

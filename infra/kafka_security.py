@@ -38,17 +38,17 @@ from kafka.admin import (
 )
 from pydantic import SecretStr
 
-from infra.exceptions import InfraError
-from infra.tls import ensure_server_certificate
-from infra.topics import TopicLayout
-from ketenlink.kafka_clients import (
+from core.kafka_clients import (
     SCRAM_MECHANISM,
     SECURITY_PROTOCOLS,
     read_credentials,
     service_user,
 )
-from ketenlink.private_files import locked, write_private
-from ketenlink.settings import KafkaSettings
+from core.private_files import locked, write_private
+from core.settings import KafkaSettings
+from core.topics import TopicLayout
+from infra.exceptions import InfraError
+from infra.tls import ensure_server_certificate
 
 log = structlog.get_logger(__name__)
 

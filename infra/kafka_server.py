@@ -15,15 +15,15 @@ import structlog
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from core.kafka_clients import client_options
+from core.private_files import PRIVATE_UMASK, private_dir, write_private_text
+from core.settings import NODE_PORT_STEP, KafkaSettings
+from core.topics import Replication
 from infra.exceptions import PortInUseError, ServerStartError
 from infra.kafka_security import ADMIN_USER, scram_format_arguments, security_properties
 from infra.process import ManagedProcess, port_accepts, port_is_free, tail
 from infra.runtime import Runtime, ensure_runtime
 from infra.tools import JavaTools
-from infra.topics import Replication
-from ketenlink.kafka_clients import client_options
-from ketenlink.private_files import PRIVATE_UMASK, private_dir, write_private_text
-from ketenlink.settings import NODE_PORT_STEP, KafkaSettings
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +60,7 @@ def server_properties(settings: KafkaSettings, data_dir: Path, node: int = 0) ->
         "share.coordinator.state.topic.replication.factor": factor,
         "share.coordinator.state.topic.min.isr": min_isr,
         "group.initial.rebalance.delay.ms": "0",
-        # Every topic comes from infra/topics.yaml or is declared by the faust app itself.
+        # Every topic comes from core/topics.yaml or is declared by the faust app itself.
         "auto.create.topics.enable": "false",
         "log.retention.check.interval.ms": "60000",
     }

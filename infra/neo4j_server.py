@@ -12,12 +12,12 @@ import structlog
 from neo4j import GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
 
+from core.private_files import private_dir, write_private_text
+from core.settings import Neo4jSettings
 from infra.exceptions import PortInUseError, ServerStartError
 from infra.process import ManagedProcess, port_accepts, port_is_free, tail
 from infra.runtime import Runtime, ensure_runtime
 from infra.tools import JavaTools
-from ketenlink.private_files import private_dir, write_private_text
-from ketenlink.settings import Neo4jSettings
 
 log = structlog.get_logger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 
 from kafka import KafkaConsumer, TopicPartition
 
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings
+from core.kafka_clients import client_options
+from core.settings import KafkaSettings
 
 
 def wait_committed(kafka: KafkaSettings | str, group: str, topics: Iterable[str], timeout_s: float,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import structlog
 
-from ketenlink.private_files import PRIVATE_UMASK, open_private_binary, private_dir, write_private_text
+from core.private_files import PRIVATE_UMASK, open_private_binary, private_dir, write_private_text
 
 log = structlog.get_logger(__name__)
 

@@ -12,13 +12,13 @@ from typing import Protocol
 
 import structlog
 
+from core.private_files import private_dir, write_private_text
+from core.settings import KafkaSettings, Settings
 from infra.kafka_server import KafkaServer
 from infra.neo4j_server import Neo4jServer
 from infra.process import ManagedProcess
 from infra.runtime import Runtime
 from infra.tools import find_java
-from ketenlink.private_files import private_dir, write_private_text
-from ketenlink.settings import KafkaSettings, Settings
 
 log = structlog.get_logger(__name__)
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ketenlink.private_files import locked, write_private
+from core.private_files import locked, write_private
 
 CA_DAYS = 3650
 SERVER_DAYS = 825

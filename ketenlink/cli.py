@@ -14,12 +14,12 @@ import typer
 from pydantic import ValidationError
 
 from alerts.cli import alerts_app
+from core.exceptions import KetenlinkError
+from core.kafka_clients import for_service
+from core.logging import configure_logging
+from core.settings import Settings
 from explorer.cli import explorer_app
 from graph.cli import graph_app
-from ketenlink.exceptions import KetenlinkError
-from ketenlink.kafka_clients import for_service
-from ketenlink.logging import configure_logging
-from ketenlink.settings import Settings
 from policy.cli import partners_app
 from schemas.errors import describe
 
@@ -176,13 +176,12 @@ def audit_verify(
 ) -> None:
     """Check every hash chain of the audit log: exit 1 when an entry was changed, removed,
     forged or reordered."""
-    from infra.topics import load_layout
-    from ketenlink.audit import AUDIT_TOPIC
-    from ketenlink.audit_verify import file_entries, topic_entries, verify
+    from core.audit_verify import file_entries, topic_entries, verify
+    from core.topics import load_layout
 
     settings = _settings(ctx)
     entries = file_entries(file) if file else topic_entries(
-        settings.kafka, load_layout(prefix=settings.topic_prefix).name(AUDIT_TOPIC))
+        settings.kafka, load_layout(prefix=settings.topic_prefix).audit_log)
     verdict = verify(entries, settings.audit_key.get_secret_value().encode())
     for problem in verdict.problems:
         typer.echo(f"problem: {problem}")
@@ -200,17 +199,17 @@ def sink(ctx: typer.Context) -> None:
     import threading
 
     from consumers.graph_sink import DRIVER_RETRY_S, SinkTopics, open_consumer, run_sink
-    from graph.driver import open_driver
-    from infra.topics import load_layout
+    from core.neo4j_driver import open_driver
+    from core.publisher import Publisher
+    from core.topics import load_layout
     from policy.registry import load_registry
     from policy.suppression import Suppressions
-    from producers.publisher import Publisher
 
     settings = _settings(ctx, "sink")
     layout = load_layout(prefix=settings.topic_prefix)
-    topics = SinkTopics(resolved=layout.name("signals.resolved"),
-                        merges=layout.name("entities.merges"),
-                        rejected=layout.name("signals.rejected"))
+    topics = SinkTopics(resolved=layout.resolved,
+                        merges=layout.merges,
+                        rejected=layout.rejected)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -240,12 +239,12 @@ def publish(
     lines were rejected (see the rejects file), 1 when the broker failed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from infra.topics import load_layout
+    from core.exceptions import PublishError
+    from core.publisher import Publisher
+    from core.topics import load_layout
     from producers.adapters import adapter_for
-    from producers.exceptions import PublishError
     from producers.pseudonym import Pseudonymiser
-    from producers.publish import publish_file
-    from producers.publisher import Publisher
+    from producers.publish_file import publish_file
 
     settings = _settings(ctx)
     rejects_path = rejects or file.with_name(file.name + ".rejects.jsonl")
@@ -283,7 +282,7 @@ def generate(
 ) -> None:
     """Write realistic partner exports (rings among innocent records, resends, revisions and
     invalid lines) with the hidden ground truth."""
-    from producers.generate import generate as generate_files
+    from generator import generate as generate_files
 
     try:
         report = generate_files(out, signals, seed)
@@ -363,10 +362,10 @@ def deliver(ctx: typer.Context) -> None:
 
     from consumers.webhook import Deliverer
     from consumers.webhook_secrets import SecretStore
-    from infra.topics import load_layout
+    from core.publisher import Publisher
+    from core.topics import load_layout
     from policy.live import LiveRegistry
     from policy.suppression import Suppressions
-    from producers.publisher import Publisher
 
     settings = _settings(ctx, "deliver")
     layout = load_layout(prefix=settings.topic_prefix)
@@ -397,7 +396,7 @@ def deliver_secret(ctx: typer.Context,
     A running deliverer signs with the new secret from its next attempt on."""
     from consumers.exceptions import UnknownRecipientError
     from consumers.webhook_secrets import SecretStore
-    from infra.topics import load_layout
+    from core.topics import load_layout
 
     settings = _settings(ctx)
     try:
@@ -422,7 +421,7 @@ def bench_publish(
     ProducerPerformance in the same run (needs `ketenlink stack up`)."""
     import json
 
-    from producers.bench import run_publish_bench
+    from bench.publish import run_publish_bench
 
     try:
         results = run_publish_bench(_settings(ctx), signals, seed, batch, typer.echo)
@@ -475,14 +474,14 @@ def judge(
     """Record an analyst's judgement on a proposed link; the resolver honours it from then on."""
     import json
 
-    from infra.topics import load_layout
-    from producers.publisher import Publisher
+    from core.publisher import Publisher
+    from core.topics import load_layout
 
     if verdict not in ("confirm", "reject"):
         typer.echo(f"error: --verdict must be confirm or reject, not {verdict!r}", err=True)
         raise typer.Exit(code=1)
     settings = _settings(ctx)
-    topic = load_layout(prefix=settings.topic_prefix).name("resolver.judgements")
+    topic = load_layout(prefix=settings.topic_prefix).judgements
     doc = {"a": a, "b": b, "verdict": verdict, "analyst": analyst}
     try:
         with Publisher(settings.kafka, client_id="ketenlink-judge") as publisher:
@@ -506,7 +505,7 @@ def bench_route(
     beside the raw broker hop at the same rate."""
     import json
 
-    from streams.route_bench import run_route_bench
+    from bench.route import run_route_bench
 
     try:
         result = run_route_bench(_settings(ctx), rate, seconds, seed, typer.echo)
@@ -530,9 +529,9 @@ def bench_resolve(
     import json
     import tempfile
 
-    from producers.generate import generate as generate_files
-    from streams.dedupe_check import check_dedupe
-    from streams.evaluate import run_resolve_bench
+    from bench.dedupe_eval import check_dedupe
+    from bench.resolution_eval import run_resolve_bench
+    from generator import generate as generate_files
     from streams.resolve.offline import resolve_file
 
     with tempfile.TemporaryDirectory(prefix="ketenlink-bench-") as tmp:
@@ -572,7 +571,7 @@ def bench_stream(
     consumer of the same topics in the same run (needs `ketenlink stack up`)."""
     import json
 
-    from streams.stream_bench import run_stream_bench
+    from bench.stream import run_stream_bench
 
     try:
         result = run_stream_bench(_settings(ctx), signals, seed, typer.echo)
@@ -608,7 +607,7 @@ def bench_graph(
     `ketenlink stack up`, this command and `ketenlink stack down`."""
     import json
 
-    from graph.bench import GraphBenchOptions, run_graph_bench
+    from bench.graph import GraphBenchOptions, run_graph_bench
 
     options = GraphBenchOptions(signals=signals, nodes=nodes, queries=queries, warmup=warmup,
                                 seed=seed, wipe_graph=wipe_graph, latency_only=latency_only)
@@ -655,8 +654,8 @@ def bench_e2e(
     Run it on a stack of its own: see BENCHMARKS.md."""
     import json
 
-    from streams.e2e_bench import E2EOptions, run_e2e_bench
-    from streams.e2e_report import write_plot
+    from bench.e2e import E2EOptions, run_e2e_bench
+    from bench.e2e_report import write_plot
 
     earlier = [json.loads(p.read_text()) for p in plot_with or ()]
     options = E2EOptions(signals=signals, rate=rate, latency_seconds=latency_seconds,
@@ -730,13 +729,13 @@ def retention_purge(
     one audit entry per run (actor retention-purge, the policy version, the counts)."""
     from datetime import UTC, datetime
 
-    from graph.driver import open_driver
+    from core.audit import AuditLog
+    from core.neo4j_driver import open_driver
+    from core.publisher import Publisher
+    from core.topics import load_layout
     from graph.purge import RetentionPurge
-    from infra.topics import load_layout
-    from ketenlink.audit import AuditLog
     from policy.retention import load_retention
-    from policy.suppression import SUPPRESSIONS_TOPIC, SuppressionWriter
-    from producers.publisher import Publisher
+    from policy.suppression import SuppressionWriter
 
     settings = _settings(ctx)
     try:
@@ -749,7 +748,7 @@ def retention_purge(
         raise typer.Exit(code=1)
     try:
         policy = load_retention()
-        topic = load_layout(prefix=settings.topic_prefix).name(SUPPRESSIONS_TOPIC)
+        topic = load_layout(prefix=settings.topic_prefix).suppressions
         with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
                 Publisher(settings.kafka, client_id="ketenlink-retention") as publisher:
             report = RetentionPurge(driver, settings.neo4j.database, policy, audit,
@@ -790,13 +789,13 @@ def erase(
     import re
     import sys
 
-    from graph.driver import open_driver
+    from core.audit import AuditLog
+    from core.neo4j_driver import open_driver
+    from core.publisher import Publisher
+    from core.topics import load_layout
     from graph.erasure import Erasure, entities_with_identifier
-    from infra.topics import load_layout
-    from ketenlink.audit import AuditLog
-    from policy.suppression import SUPPRESSIONS_TOPIC, SuppressionWriter
+    from policy.suppression import SuppressionWriter
     from producers.pseudonym import Pseudonymiser
-    from producers.publisher import Publisher
 
     settings = _settings(ctx)
     if sum(x is not None for x in (bsn, pseudonym, entity_id)) != 1:
@@ -818,14 +817,14 @@ def erase(
         layout = load_layout(prefix=settings.topic_prefix)
         if pseudonym is not None:
             ids, records = entities_with_identifier(settings.kafka,
-                                                    layout.name("signals.resolved"), pseudonym)
+                                                    layout.resolved, pseudonym)
             subject = pseudonym
         else:
             ids = set(entity_id or ())
             subject = "entity:" + ",".join(sorted(ids))
         with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
                 Publisher(settings.kafka, client_id="ketenlink-erase") as publisher:
-            suppressor = SuppressionWriter(publisher, layout.name(SUPPRESSIONS_TOPIC))
+            suppressor = SuppressionWriter(publisher, layout.suppressions)
             report = Erasure(driver, settings.neo4j.database, audit, suppressor).erase(
                 ids, subject, reason, actor, dry_run=dry_run, resolved_records=records)
     except KetenlinkError as exc:

@@ -1,17 +1,4 @@
-"""Who may see what: partner clearances and the one decision that applies them.
-
-Today the graph queries use it; delivery routing and alerts are to call the same ``may_see``.
-"""
-
-from policy.clearance import (
-    Caller,
-    Clearance,
-    clearance_for,
-    load_clearances,
-    may_see,
-    require_role,
-    visible_pairs,
-)
-
-__all__ = ["Caller", "Clearance", "clearance_for", "load_clearances", "may_see", "require_role",
-           "visible_pairs"]
+"""Who may see what: the partner registry and clearances (``registry``, ``clearance``), the one
+field policy every answer goes through (``view``), retention (``retention``), suppression of
+erased and purged records (``suppression``) and the registry as it changes at run time
+(``live``)."""

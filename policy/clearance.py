@@ -9,11 +9,10 @@ rule exists once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-from policy.exceptions import ClearanceError, RoleRequiredError, UnknownPartnerError
+from policy.exceptions import ClearanceError, RoleRequiredError
 from schemas.signal import Distribution, Purpose
 
 TLP_PREFIX = "tlp:"
@@ -103,21 +102,6 @@ def require_role(clearance: Clearance, role: str) -> None:
     """Raise ``RoleRequiredError`` unless the partner has ``role``."""
     if role not in clearance.roles:
         raise RoleRequiredError(clearance.partner_id, role)
-
-
-def load_clearances(path: Path | None = None) -> dict[str, Clearance]:
-    """Every partner's clearance from the partner file (default: ``policy/partners.yaml``)."""
-    from policy.registry import load_registry  # the registry builds on this module
-
-    return dict(load_registry(path).clearances)
-
-
-def clearance_for(partner: str, clearances: Mapping[str, Clearance] | None = None) -> Clearance:
-    """The clearance of one partner (from ``clearances`` or the default file)."""
-    known = clearances if clearances is not None else load_clearances()
-    if partner not in known:
-        raise UnknownPartnerError(partner, tuple(sorted(known)))
-    return known[partner]
 
 
 def _known(where: str, what: str, values: Iterable[str], allowed: tuple[str, ...]) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 if TYPE_CHECKING:
     from policy.registry import PartnerEntry, Registry
@@ -27,14 +27,14 @@ Many = Annotated[list[str] | None, typer.Option()]
 
 @contextmanager
 def _registry(ctx: typer.Context) -> Iterator[Registry]:
-    from infra.topics import load_layout
-    from ketenlink.settings import Settings
-    from policy.live import REGISTRY_TOPIC, LiveRegistry
+    from core.settings import Settings
+    from core.topics import load_layout
+    from policy.live import LiveRegistry
     from policy.registry import load_registry
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     with LiveRegistry(settings.kafka,
-                      load_layout(prefix=settings.topic_prefix).name(REGISTRY_TOPIC),
+                      load_layout(prefix=settings.topic_prefix).registry,
                       load_registry()) as live:
         live.catch_up(30.0)
         yield live.current()
@@ -43,11 +43,11 @@ def _registry(ctx: typer.Context) -> Iterator[Registry]:
 def _change(ctx: typer.Context, partner: str, by: str, action: str,
             edit: Callable[[PartnerEntry], PartnerEntry | None]) -> None:
     """Apply ``edit`` to the partner's current entry, publish the result and audit it."""
-    from infra.topics import load_layout
-    from ketenlink.audit import AuditLog
-    from ketenlink.settings import Settings
+    from core.audit import AuditLog
+    from core.publisher import Publisher
+    from core.settings import Settings
+    from core.topics import load_layout
     from policy.live import publish_change
-    from producers.publisher import Publisher
 
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ketenlink.exceptions import KetenlinkError
+from core.exceptions import KetenlinkError
 
 
 class PolicyError(KetenlinkError):

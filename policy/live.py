@@ -18,16 +18,15 @@ from types import TracebackType
 import structlog
 from kafka import KafkaConsumer, TopicPartition
 
-from infra.topics import TopicLayout
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings, Settings
+from core.kafka_clients import client_options
+from core.publisher import Publisher
+from core.settings import KafkaSettings, Settings
+from core.topics import TopicLayout
 from policy.exceptions import ClearanceError
 from policy.registry import PartnerEntry, Registry, load_registry, parse_entry
-from producers.publisher import Publisher
 
 log = structlog.get_logger(__name__)
 
-REGISTRY_TOPIC = "partners.registry"
 POLL_MS = 100
 
 
@@ -49,7 +48,7 @@ class LiveRegistry:
     def open(cls, settings: Settings, layout: TopicLayout, seed: Registry | None = None,
              timeout_s: float = 30.0) -> LiveRegistry:
         """Read every change so far (up to ``timeout_s``), then follow the topic in a thread."""
-        live = cls(settings.kafka, layout.name(REGISTRY_TOPIC),
+        live = cls(settings.kafka, layout.registry,
                    seed or load_registry())
         live.catch_up(timeout_s)
         live._thread = threading.Thread(target=live._follow, name="registry", daemon=True)
@@ -114,4 +113,4 @@ def publish_change(publisher: Publisher, layout: TopicLayout, partner: str,
     """Write a partner's new entry (``None``: back to the file's) and return the registry
     version it becomes."""
     value = None if entry is None else json.dumps(entry.model_dump(mode="json")).encode()
-    return publisher.publish(layout.name(REGISTRY_TOPIC), partner.encode(), value).offset + 1
+    return publisher.publish(layout.registry, partner.encode(), value).offset + 1

@@ -7,7 +7,7 @@ the seed; run-time changes are full entries on the compacted topic ``partners.re
 (``policy.live``), so every router sees the same registry without a restart.
 
 A subscription is a conjunction of filters; a partner receives a signal it may see when any of
-its subscriptions matches (``streams.route``). An empty filter does not constrain.
+its subscriptions matches (``streams.recipients``). An empty filter does not constrain.
 """
 
 from __future__ import annotations
@@ -194,3 +194,16 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def load_clearances(path: Path | None = None) -> dict[str, Clearance]:
+    """Every partner's clearance from the partner file (default: ``policy/partners.yaml``)."""
+    return dict(load_registry(path).clearances)
+
+
+def clearance_for(partner: str, clearances: Mapping[str, Clearance] | None = None) -> Clearance:
+    """The clearance of one partner (from ``clearances`` or the default file)."""
+    known = clearances if clearances is not None else load_clearances()
+    if partner not in known:
+        raise UnknownPartnerError(partner, tuple(sorted(known)))
+    return known[partner]

@@ -4,7 +4,7 @@ pure decision the graph purge applies: is this signal expired at time T?
 A rule gives a number of days; a signal lives while ``now < start + days``, ``start`` being its
 ``reported_at`` (or ``observed_at``, per the file's ``counted_from``). A signal that is evidence
 of an alert has no expiry: it is kept while the alert exists. Each partner's rule also gives the
-Kafka retention of its inbound topic (``inbound_days``), which ``infra/topics.py`` applies; it
+Kafka retention of its inbound topic (``inbound_days``), which ``core/topics.py`` applies; it
 may not exceed any graph retention of that partner, so a raw record never outlives the signal
 made from it.
 """
@@ -20,6 +20,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.topics import TopicLayout, load_layout
 from policy.exceptions import RetentionPolicyError
 from schemas.signal import Purpose
 
@@ -121,3 +122,9 @@ def load_retention(path: Path | None = None) -> RetentionPolicy:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}"
                              for e in exc.errors())
         raise RetentionPolicyError(where, problems) from exc
+
+
+def topic_layout(prefix: str = "", policy: RetentionPolicy | None = None) -> TopicLayout:
+    """The full topic layout, each partner's inbound topic with its retention from ``policy``
+    (default: the shipped retention policy): the layout to apply to a broker."""
+    return load_layout(prefix=prefix, retention=policy or load_retention())

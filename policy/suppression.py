@@ -47,14 +47,13 @@ from typing import Any, Literal, Protocol
 import structlog
 from kafka import KafkaConsumer, TopicPartition
 
-from infra.topics import TopicLayout
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings, Settings
+from core.kafka_clients import client_options
+from core.settings import KafkaSettings, Settings
+from core.topics import TopicLayout
 from policy.exceptions import SuppressionError
 
 log = structlog.get_logger(__name__)
 
-SUPPRESSIONS_TOPIC = "suppressions"
 POLL_MS = 100
 Kind = Literal["signal", "entity", "pseudonym"]
 KINDS: tuple[Kind, ...] = ("signal", "entity", "pseudonym")
@@ -221,7 +220,7 @@ class Suppressions:
     def open(cls, settings: Settings, layout: TopicLayout, timeout_s: float = 30.0
              ) -> Suppressions:
         """Read every suppression so far (up to ``timeout_s``), then follow the topic."""
-        view = cls(settings.kafka, layout.name(SUPPRESSIONS_TOPIC))
+        view = cls(settings.kafka, layout.suppressions)
         try:
             view.catch_up(timeout_s)
         except Exception:
@@ -240,7 +239,7 @@ class Suppressions:
         reading it takes too long."""
         if not self._consumer.partitions_for_topic(self.topic):
             raise SuppressionError(self.topic, "does not exist: `ketenlink stack up` creates "
-                                   "every topic of infra/topics.yaml")
+                                   "every topic of core/topics.yaml")
         end = self._consumer.end_offsets([self._partition])[self._partition]
         deadline = time.monotonic() + timeout_s
         while self._consumer.position(self._partition) < end:
@@ -291,7 +290,7 @@ class Suppressions:
 
 
 class RecordPublisher(Protocol):
-    """What writing needs of ``producers.publisher.Publisher``."""
+    """What writing needs of ``core.publisher.Publisher``."""
 
     def publish_many(self, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]
                      ) -> object: ...

@@ -20,7 +20,7 @@ field               shown to
                     number must not lead back to its reporter)
 ==================  ===================================================================
 
-The publisher always sees all of its own signal. Delivery (``streams.route``), graph queries,
+The publisher always sees all of its own signal. Delivery (``streams.recipients``), graph queries,
 the explorer and alerts call this module or ``may_see`` under it; none decides on its own.
 
 A signal in the graph is a flat record (a ``Signal`` node's properties). ``GRAPH_KEYS`` names the

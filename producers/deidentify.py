@@ -558,7 +558,7 @@ class Deidentifier:
 
     The default is rules, then deduce's person names. ``rules=False`` is deduce alone (every
     annotation deduce makes, before the subjects); ``deduce=False`` is the rules alone: both
-    exist for the evaluation (``producers.deidentify_eval``), not for production.
+    exist for the evaluation (``bench.deidentify_eval``), not for production.
     """
 
     rules: bool = True

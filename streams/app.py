@@ -33,11 +33,11 @@ import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict
 
-from infra.topics import TopicLayout, TopicSpec
-from ketenlink.kafka_clients import faust_broker, faust_credentials
-from ketenlink.private_files import private_dir
-from ketenlink.settings import Settings
-from policy.suppression import SUPPRESSIONS_TOPIC, parse_key
+from core.kafka_clients import faust_broker, faust_credentials
+from core.private_files import private_dir
+from core.settings import Settings
+from core.topics import TopicLayout, TopicSpec
+from policy.suppression import parse_key
 from schemas.signal import Signal
 from streams import fetch_wait, gap_guard
 from streams.exceptions import RecordRejected
@@ -87,7 +87,7 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
         datadir=str(datadir / settings.faust_app_id),
         topic_replication_factor=1,
         topic_disable_leader=True,
-        topic_allow_declare=False,  # topics come from infra/topics.yaml and changelog_topics()
+        topic_allow_declare=False,  # topics come from core/topics.yaml and changelog_topics()
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         # table changelog writes dominate the output: batch them (measured +27 %, bench stream)
@@ -99,8 +99,8 @@ def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
         agent_supervisor=mode.CrashingSupervisor,
         web_enabled=False,
     )
-    gap_guard.install(compacted_topics={layout.name("resolver.judgements"),
-                                        layout.name(SUPPRESSIONS_TOPIC)})
+    gap_guard.install(compacted_topics={layout.judgements,
+                                        layout.suppressions})
     fetch_wait.install(FETCH_MAX_WAIT_MS)
     _wire_intake(app, layout)
     _wire_resolve(app, layout, ROCKSDB_OPTIONS if settings.worker_store == "rocksdb" else None)
@@ -114,9 +114,9 @@ def raw_topic(app: faust.App, *names: str) -> faust.TopicT:
 
 def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
     inbound = raw_topic(app, *layout.inbound())
-    normalised = raw_topic(app, layout.name("signals.normalised"))
-    rejected = raw_topic(app, layout.name("signals.rejected"))
-    partner_of = {layout.name("signals.in.{partner}", p): p for p in layout.partners}
+    normalised = raw_topic(app, layout.normalised)
+    rejected = raw_topic(app, layout.rejected)
+    partner_of = {layout.inbound_of(p): p for p in layout.partners}
 
     @app.agent(inbound, name="intake")
     async def intake(stream: faust.StreamT[bytes]) -> None:
@@ -139,13 +139,13 @@ def _wire_intake(app: faust.App, layout: TopicLayout) -> None:
 
 def _wire_resolve(app: faust.App, layout: TopicLayout,
                   table_options: dict[str, Any] | None) -> None:
-    normalised_name = layout.name("signals.normalised")
-    judgements_name = layout.name("resolver.judgements")
-    suppressions_name = layout.name(SUPPRESSIONS_TOPIC)
+    normalised_name = layout.normalised
+    judgements_name = layout.judgements
+    suppressions_name = layout.suppressions
     source = raw_topic(app, normalised_name, judgements_name, suppressions_name)
-    resolved = raw_topic(app, layout.name("signals.resolved"))
-    merges = raw_topic(app, layout.name("entities.merges"))
-    rejected = raw_topic(app, layout.name("signals.rejected"))
+    resolved = raw_topic(app, layout.resolved)
+    merges = raw_topic(app, layout.merges)
+    rejected = raw_topic(app, layout.rejected)
     # str keys and untyped values: faust serialises both as JSON
     signals_table = app.Table("signals", partitions=1, key_type=str, options=table_options)
     resolver_table = app.Table("resolver", partitions=1, key_type=str, options=table_options)

@@ -4,7 +4,7 @@ The resolve agent reads the compacted ``suppressions`` topic (``policy.suppressi
 ``signals.normalised`` and ``resolver.judgements``; for each ``entity:<id>`` and
 ``pseudonym:<ps>`` written by ``ketenlink erase`` it deletes, through the same write-behind
 views, every key that holds the person's values, so faust writes a tombstone per key to the
-table's changelog (compacted within a day: ``infra.topics.derived_segment_ms``). The worker
+table's changelog (compacted within a day: ``core.topics.derived_segment_ms``). The worker
 itself does it — not a separate command — because only the worker that owns the tables'
 partition may write their changelogs; a second writer would race it and be overwritten on its
 next recovery. The topic is read from its start by a new worker, so a worker started on an

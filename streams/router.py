@@ -1,6 +1,6 @@
 """``ketenlink router``: the routing stage, a faust app of its own reading ``signals.resolved``.
 
-Each resolved record becomes one redacted copy per recipient (``streams.route``) on
+Each resolved record becomes one redacted copy per recipient (``streams.recipients``) on
 ``deliveries.<partner>``, decided with the registry as ``LiveRegistry`` has it at that moment. A
 record that is not a resolved record is parked on ``signals.rejected`` with the reason; any
 other error stops the process before the record is acked (``streams.app.die``), so it is
@@ -27,17 +27,17 @@ import orjson
 import structlog
 from faust.worker import Worker
 
-from infra.topics import TopicLayout, load_layout
-from ketenlink.kafka_clients import faust_broker, faust_credentials
-from ketenlink.private_files import private_dir
-from ketenlink.settings import Settings
+from core.kafka_clients import faust_broker, faust_credentials
+from core.private_files import private_dir
+from core.settings import Settings
+from core.topics import TopicLayout, load_layout
 from policy.live import LiveRegistry
 from policy.suppression import Suppressions, SuppressionView
 from streams import fetch_wait, gap_guard
 from streams.app import FETCH_MAX_WAIT_MS, die, dumps_json, raw_topic
 from streams.exceptions import RecordRejected
 from streams.intake import rejection
-from streams.route import route
+from streams.recipients import route
 
 log = structlog.get_logger(__name__)
 
@@ -67,9 +67,9 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
         agent_supervisor=mode.CrashingSupervisor,
         web_enabled=False,
     )
-    resolved_name = layout.name("signals.resolved")
+    resolved_name = layout.resolved
     resolved = raw_topic(app, resolved_name)
-    rejected = raw_topic(app, layout.name("signals.rejected"))
+    rejected = raw_topic(app, layout.rejected)
     outputs = {partner: raw_topic(app, layout.delivery(partner)) for partner in layout.recipients}
 
     @app.agent(resolved, name="route")

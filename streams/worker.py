@@ -5,9 +5,9 @@ from __future__ import annotations
 from faust.worker import Worker
 from kafka import KafkaAdminClient
 
-from infra.topics import apply_topics, load_layout
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import Settings
+from core.kafka_clients import client_options
+from core.settings import Settings
+from core.topics import apply_topics, load_layout
 from streams.app import changelog_topics, create_app
 
 

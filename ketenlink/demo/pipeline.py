@@ -14,15 +14,15 @@ from typing import Any, Literal
 
 from kafka import KafkaConsumer, TopicPartition
 
-from graph.driver import open_driver
-from infra.topics import TopicLayout
+from core.kafka_clients import client_options
+from core.neo4j_driver import open_driver
+from core.settings import Settings
+from core.topics import TopicLayout
 from ketenlink.demo.errors import DemoError
 from ketenlink.demo.progress import Progress
 from ketenlink.demo.records import Parked, Published, Resolved
 from ketenlink.demo.scenario import broken_records
 from ketenlink.demo.services import Services
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import Settings
 
 STALL_TIMEOUT_S = 180.0
 """Nothing moving this long while waiting for the pipeline: give up. A worker recovers its
@@ -185,13 +185,13 @@ class _Pipeline:
     def __init__(self, settings: Settings, layout: TopicLayout, watch: _Watch, expected: int,
                  before: Mapping[str, Mapping[int, int]]) -> None:
         self.settings, self.watch, self.expected = settings, watch, expected
-        normalised, resolved = layout.name("signals.normalised"), layout.name("signals.resolved")
+        normalised, resolved = layout.normalised, layout.resolved
         self._normalised = _TopicReader(settings, normalised, before[normalised])
         self._resolved = _TopicReader(settings, resolved, before[resolved])
-        self._rejected = _TopicReader(settings, layout.name("signals.rejected"))
+        self._rejected = _TopicReader(settings, layout.rejected)
         self._worker = _Lag(settings, settings.faust_app_id, [normalised])
         self._sink = _Lag(settings, f"{settings.faust_app_id}-graph-sink",
-                          [resolved, layout.name("entities.merges")])
+                          [resolved, layout.merges])
 
     def status(self, driver: Any) -> WaitStatus:
         watch = self.watch

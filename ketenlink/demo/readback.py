@@ -8,18 +8,18 @@ from dataclasses import dataclass
 
 from kafka import KafkaConsumer, TopicPartition
 
+from core.audit import AuditLog
+from core.kafka_clients import client_options
+from core.neo4j_driver import open_driver
+from core.settings import Settings
+from core.topics import TopicLayout
 from graph.analyst.params import MAX_LIMIT
-from graph.driver import open_driver
 from graph.queries import AnalystQueries
 from infra.offsets import wait_committed
-from infra.topics import TopicLayout
-from ketenlink.audit import AuditLog
 from ketenlink.demo.scenario import DEMO_LOGIN, DEMO_LOGIN_PARTNER
 from ketenlink.demo.truth import FoundRing, GraphMention
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import Settings
-from policy.clearance import Caller, clearance_for
-from policy.registry import load_registry
+from policy.clearance import Caller
+from policy.registry import clearance_for, load_registry
 
 RING_MIN_SIZE = 3
 RING_MAX_NODES = 50_000
@@ -90,7 +90,7 @@ def count_deliveries(settings: Settings, layout: TopicLayout, ids: set[str],
     its revisions): once the router's group has committed all of ``signals.resolved``, every
     delivery topic read to its end."""
     wait_committed(settings.kafka, f"{settings.faust_app_id}-router",
-                   (layout.name("signals.resolved"),), timeout_s)
+                   (layout.resolved,), timeout_s)
     consumer = KafkaConsumer(**client_options(settings.kafka),
                              enable_auto_commit=False)
     counts: dict[str, set[str]] = {}
@@ -116,7 +116,7 @@ def count_alerts(settings: Settings, layout: TopicLayout, ids: list[str],
     """Alerts whose evidence includes this run's signals, once the alert engine's group has
     committed everything the graph sink has (it follows the sink by seconds)."""
     wait_committed(settings.kafka, f"{settings.faust_app_id}-alerts",
-                   (layout.name("signals.resolved"), layout.name("entities.merges")), timeout_s)
+                   (layout.resolved, layout.merges), timeout_s)
     with open_driver(settings.neo4j) as driver:
         records, _, _ = driver.execute_query(ALERTS, ids=ids, database_=settings.neo4j.database)
     return int(records[0]["n"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from producers.generate import GenerateReport
+from generator import GenerateReport
 
 
 @dataclass(frozen=True)

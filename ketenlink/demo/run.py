@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from core.http_serving import base_url
+from core.settings import Settings
+from core.topics import load_layout
 from infra.bootstrap import bootstrap
 from infra.stack import Stack
-from infra.topics import load_layout
 from ketenlink.demo.pipeline import await_pipeline, end_offsets
 from ketenlink.demo.scenario import (
     DEMO_LOGIN,
@@ -21,8 +23,6 @@ from ketenlink.demo.scenario import (
 )
 from ketenlink.demo.services import Services, interruptible, start_services, wait_for_interrupt
 from ketenlink.demo.summary import DemoSummary, summarise
-from ketenlink.http_serving import base_url
-from ketenlink.settings import Settings
 
 
 def run_demo(settings: Settings, echo: Callable[[str], None], wait: bool = True) -> DemoSummary:
@@ -43,8 +43,8 @@ def run_demo(settings: Settings, echo: Callable[[str], None], wait: bool = True)
                             settings.explorer.tls)
     with Services(settings.var_dir / "log") as services:
         gateway_url = start_services(settings, services, explorer_url, echo)
-        before = end_offsets(settings, [layout.name("signals.normalised"),
-                                        layout.name("signals.resolved")])
+        before = end_offsets(settings, [layout.normalised,
+                                        layout.resolved])
         published = publish(settings, layout, scenario, tokens, gateway_url, run_id, echo)
         resolved = await_pipeline(settings, layout, run_id, published, before, services, echo)
         summary = summarise(settings, layout, scenario, published, resolved, echo)

@@ -13,22 +13,22 @@ from typing import Any
 
 import httpx
 
+from core.private_files import open_private_binary, private_dir, write_private_text
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import TopicLayout
 from explorer.accounts import AccountStore
-from infra.topics import TopicLayout
+from generator import PARTNER_FILES, generate
+from generator.run import GROUND_TRUTH, WORLD
 from ketenlink.demo.errors import DemoError
 from ketenlink.demo.records import Published, Scenario, Sent
-from ketenlink.private_files import open_private_binary, private_dir, write_private_text
-from ketenlink.settings import Settings
-from policy.clearance import clearance_for
+from policy.registry import clearance_for
 from producers.adapters import adapter_for
 from producers.adapters.base import Adapter, Parsed, Rejected
 from producers.gateway.app import SIGNALS_PATH
 from producers.gateway.server import create_token, revoke_tokens
-from producers.generate import PARTNER_FILES, generate
-from producers.generate.run import GROUND_TRUTH, WORLD
 from producers.pseudonym import Pseudonymiser
-from producers.publish import publish_file
-from producers.publisher import Publisher
+from producers.publish_file import publish_file
 
 DEMO_SIGNALS = 2_000
 VIA_FILE = ("kvk", "zorg")
@@ -130,7 +130,7 @@ def publish(settings: Settings, layout: TopicLayout, scenario: Scenario, tokens:
             echo(f"  {partner:<12} gateway -> {len(parsed)} accepted (202), "
                  f"{len(refused)} refused by the adapter")
         for partner, raw in broken_records(run_id):
-            publisher.publish(layout.name("signals.in.{partner}", partner), None, raw)
+            publisher.publish(layout.inbound_of(partner), None, raw)
         echo(f"  {len(broken_records(run_id))} broken records published to show the intake "
              "parking them")
     return published

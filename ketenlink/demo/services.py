@@ -12,10 +12,10 @@ from types import TracebackType
 
 import httpx
 
+from core.http_serving import base_url
+from core.service_processes import ServiceProcess
+from core.settings import Settings
 from ketenlink.demo.errors import DemoError
-from ketenlink.http_serving import base_url
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
 
 SERVICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("worker", ()), ("sink", ()), ("router", ()), ("alerts", ("run",)), ("gateway", ()),

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from infra.topics import TopicLayout
+from core.settings import Settings
+from core.topics import TopicLayout
 from ketenlink.demo.readback import (
     Network,
     count_alerts,
@@ -28,7 +29,6 @@ from ketenlink.demo.truth import (
     tally_dedupe,
     truth_kinds,
 )
-from ketenlink.settings import Settings
 
 LIST_CAP = 12
 

@@ -9,8 +9,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator import PARTNER_FILES
 from ketenlink.demo.records import Sent
-from producers.generate import PARTNER_FILES
 
 RECOVERY_MIN_MEMBERS = 2
 """A found ring recovers a true ring when it holds entities the ground truth attributes to at

@@ -45,16 +45,17 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 from starlette.requests import ClientDisconnect
 
-from infra.topics import TopicLayout
-from ketenlink.http_serving import ResponseHeaders
-from ketenlink.settings import Settings
+from core.exceptions import PublishError
+from core.http_serving import ResponseHeaders
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import TopicLayout
 from policy.registry import SENSITIVE_SOURCES, Registry, load_registry
 from producers.deidentify import DEFAULT_DEIDENTIFIER, Deidentifier
 from producers.exceptions import (
     BodyTooLargeError,
     DeidentifyError,
     PayloadError,
-    PublishError,
     TokenRejectedError,
     TokenStoreError,
 )
@@ -68,7 +69,6 @@ from producers.gateway.payload import (
 from producers.gateway.ratelimit import Clock, RateLimiter
 from producers.gateway.tokens import TokenStore
 from producers.pseudonym import Pseudonymiser
-from producers.publisher import Publisher
 from schemas.signal import Signal
 
 log = structlog.get_logger(__name__)
@@ -321,7 +321,7 @@ async def _handle(state: GatewayState, request: Request) -> Response:
                            {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}, error=exc.detail)
 
     # 503 / 202: published only when the broker acknowledged every record.
-    topic = state.layout.name("signals.in.{partner}", partner)
+    topic = state.layout.inbound_of(partner)
     records: list[tuple[bytes | None, bytes]] = [
         (f"{s.partner}/{s.partner_ref}".encode(), s.model_dump_json().encode()) for s in signals]
     try:

@@ -10,16 +10,16 @@ from collections.abc import Iterator
 import structlog
 from kafka.errors import KafkaError
 
-from infra.topics import load_layout
-from ketenlink.exceptions import ServerStartError
-from ketenlink.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
-from ketenlink.settings import Settings
+from core.exceptions import ServerStartError
+from core.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import load_layout
 from producers.deidentify import name_finder
 from producers.exceptions import DeidentifyError, GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
 from producers.gateway.tokens import TokenRecord, TokenStore
 from producers.pseudonym import Pseudonymiser
-from producers.publisher import Publisher
 
 log = structlog.get_logger(__name__)
 

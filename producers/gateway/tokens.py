@@ -24,7 +24,7 @@ from pathlib import Path
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ketenlink.private_files import locked, write_private
+from core.private_files import locked, write_private
 from producers.exceptions import TokenRejectedError, TokenStoreError
 
 log = structlog.get_logger(__name__)

@@ -13,11 +13,12 @@ import pytest
 from kafka import KafkaAdminClient
 from neo4j import Driver
 
-from graph.driver import open_driver
+from core.neo4j_driver import open_driver
+from core.settings import Settings
+from core.topics import TopicLayout, apply_topics
 from infra.bootstrap import bootstrap
 from infra.stack import ServerStatus, Stack
-from infra.topics import TopicLayout, apply_topics, load_layout
-from ketenlink.settings import Settings
+from policy.retention import topic_layout
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -52,7 +53,7 @@ def admin(stack: list[ServerStatus], settings: Settings) -> Iterator[KafkaAdminC
 @pytest.fixture
 def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
     """The whole topic spec under this test's own prefix ``<uid>.``."""
-    topics = load_layout(prefix=f"{uid}.")
+    topics = topic_layout(prefix=f"{uid}.")
     apply_topics(admin, topics.topics)
     return topics
 

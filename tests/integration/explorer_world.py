@@ -25,24 +25,24 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from neo4j import Driver
 
 from alerts.config import load_rules
-from alerts.evaluate import Sighting
 from alerts.release import AlertDesk
+from alerts.rules import Sighting
 from alerts.store import AlertRow, AlertStore
+from core.audit import AuditLog
+from core.http_serving import serve_in_background
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import apply_topics
 from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
-from explorer.reviews import ReviewDesk
+from explorer.review_desk import ReviewDesk
 from explorer.sessions import SessionStore
 from explorer.throttle import LoginThrottle
 from graph.queries import AnalystQueries
-from graph.reviews import review_id
+from graph.review_candidates import review_id
 from graph.upsert import GraphBatch, write_batch
-from infra.topics import apply_topics, load_layout
-from ketenlink.audit import AuditLog
-from ketenlink.http_serving import serve_in_background
-from ketenlink.settings import Settings
-from policy.clearance import clearance_for
-from policy.registry import load_registry
-from producers.publisher import Publisher
+from policy.registry import clearance_for, load_registry
+from policy.retention import topic_layout
 from tests.integration.graph_world import World, write_world
 
 PASSWORDS = {"ria": "ria-correct-horse-1", "otto": "otto-correct-horse-2"}
@@ -69,7 +69,7 @@ def served_explorer(settings: Settings, driver: Driver, admin: KafkaAdminClient,
     Without ``throttle``, ten failed logins per address or name are free (the tests share
     127.0.0.1), then waits from 1 s."""
     uid = "t" + uuid.uuid4().hex[:12]
-    layout = load_layout(prefix=f"{uid}.")
+    layout = topic_layout(prefix=f"{uid}.")
     topics = {n: layout.name(n) for n in ("audit.log", "alerts.om", "resolver.judgements")}
     apply_topics(admin, [t for t in layout.topics if t.name in topics.values()])
     database = settings.neo4j.database

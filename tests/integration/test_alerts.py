@@ -49,16 +49,17 @@ from alerts.lifecycle import alert_id_for
 from alerts.release import AlertDesk
 from alerts.store import AlertStore
 from consumers.graph_sink import DRIVER_RETRY_S, SinkTopics, run_sink
-from graph.driver import open_driver
+from core.audit import AuditLog
+from core.neo4j_driver import open_driver
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import apply_topics
 from graph.queries import AnalystQueries
 from infra.offsets import wait_committed
-from infra.topics import apply_topics, load_layout
-from ketenlink.audit import AuditLog
-from ketenlink.settings import Settings
-from policy.clearance import Caller, load_clearances
+from policy.clearance import Caller
 from policy.exceptions import RoleRequiredError
-from policy.registry import load_registry
-from producers.publisher import Publisher
+from policy.registry import load_clearances, load_registry
+from policy.retention import topic_layout
 from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
@@ -170,7 +171,7 @@ def _read(settings: Settings, topic: str) -> list[tuple[str, bytes]]:
 
 
 def _topics(admin: KafkaAdminClient, uid: str) -> Topics:
-    layout = load_layout(prefix=f"{uid}.")
+    layout = topic_layout(prefix=f"{uid}.")
     apply_topics(admin, layout.topics)
     return Topics(*(layout.name(n) for n in (
         "signals.resolved", "entities.merges", "signals.rejected", "alerts.om.proposed",

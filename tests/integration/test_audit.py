@@ -9,18 +9,19 @@ import pytest
 from kafka import KafkaAdminClient
 from typer.testing import CliRunner
 
-from infra.topics import apply_topics, load_layout
-from ketenlink.audit import AuditLog, entry_hash
+from core.audit import AuditLog, entry_hash
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import apply_topics
 from ketenlink.cli import app
-from ketenlink.settings import Settings
-from producers.publisher import Publisher
+from policy.retention import topic_layout
 
 
 def test_verify_passes_an_intact_log_and_names_a_forgery(
         settings: Settings, admin: KafkaAdminClient, uid: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    topic = load_layout(prefix=f"{uid}.").name("audit.log")
-    apply_topics(admin, [t for t in load_layout(prefix=f"{uid}.").topics if t.name == topic])
+    topic = topic_layout(prefix=f"{uid}.").audit_log
+    apply_topics(admin, [t for t in topic_layout(prefix=f"{uid}.").topics if t.name == topic])
     monkeypatch.setenv("KETENLINK_TOPIC_PREFIX", f"{uid}.")
     runner = CliRunner()
     with Publisher(settings.kafka) as publisher:

@@ -16,8 +16,8 @@ from kafka import KafkaAdminClient
 from neo4j import Driver
 from typer.testing import CliRunner
 
+from core.settings import Settings
 from ketenlink.cli import app
-from ketenlink.settings import Settings
 from schemas.graph_model import ENTITY_LABEL
 
 FIGURES = ("signals", "seconds", "e2e_per_s", "raw_kafka_produce_per_s", "raw_kafka_consume_per_s",

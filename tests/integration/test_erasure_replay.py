@@ -25,22 +25,22 @@ import pytest
 from neo4j import Driver
 
 from consumers.graph_sink import SinkTopics, open_consumer, run_sink
-from graph.driver import open_driver
+from core.audit import AuditLog
+from core.neo4j_driver import open_driver
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout
 from graph.erasure import Erasure, entities_with_identifier
 from graph.purge import RetentionPurge
 from infra.offsets import wait_committed
-from infra.topics import TopicLayout
-from ketenlink.audit import AuditLog
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
 from policy.live import LiveRegistry
 from policy.registry import load_registry
 from policy.retention import load_retention
 from policy.suppression import EMPTY, Suppressions, SuppressionWriter
-from producers.publisher import Publisher
 from schemas.signal import Signal
+from streams.recipients import route
 from streams.resolve.features import ID_PREFIX
-from streams.route import route
 from tests.integration.test_routing import _catch_all, _deliveries, _env
 from tests.unit.schemas.signals import valid_doc
 
@@ -174,9 +174,9 @@ def test_an_erased_person_and_a_purged_signal_stay_gone_after_a_replay_from_offs
     late = _doc(uid, "kvk", "s4", day.format(5), *green,
                 [("p1", "n", marked), ("b1", "b", business)], [("p1", "DIRECTOR_OF", "b1")])
     merge = {"merged": f"P-{uid}y", "into": f"P-{uid}x", "reason": "test", "record_id": "y"}
-    topics = SinkTopics(resolved=layout.name("signals.resolved"),
-                        merges=layout.name("entities.merges"),
-                        rejected=layout.name("signals.rejected"))
+    topics = SinkTopics(resolved=layout.resolved,
+                        merges=layout.merges,
+                        rejected=layout.rejected)
     sid = {k: d["signal_id"] for k, d in docs.items()}
     ours = {*sid.values(), late["signal_id"]}
     written.update(ours)
@@ -195,9 +195,9 @@ def test_an_erased_person_and_a_purged_signal_stay_gone_after_a_replay_from_offs
         assert signals == set(sid.values()) and gone_entities - {f"P-{uid}n"} <= entities
         assert hits > 0
         with AuditLog(Publisher(settings.kafka, client_id="test-erasure-audit"),
-                      layout.name("audit.log"),
+                      layout.audit_log,
                       key=settings.audit_key.get_secret_value().encode()) as audit:
-            suppressor = SuppressionWriter(publisher, layout.name("suppressions"))
+            suppressor = SuppressionWriter(publisher, layout.suppressions)
             ids, records = entities_with_identifier(settings.kafka, topics.resolved, ps)
             assert ids == {f"P-{uid}x"} and records == 2
             erased = Erasure(driver, db, audit, suppressor).erase(
@@ -247,8 +247,8 @@ def test_an_erased_person_and_a_purged_signal_stay_gone_after_a_replay_from_offs
     # the router on replay: a fresh router group reads signals.resolved from offset 0
     _catch_all(settings, layout)
     all_records = [*docs.values(), late]
-    with LiveRegistry(settings.kafka, layout.name("partners.registry"), load_registry()) as live, \
-            Suppressions(settings.kafka, layout.name("suppressions")) as view:
+    with LiveRegistry(settings.kafka, layout.registry, load_registry()) as live, \
+            Suppressions(settings.kafka, layout.suppressions) as view:
         live.catch_up(30)
         view.catch_up(30)
         registry, suppressed = live.current(), view.current()
@@ -289,6 +289,6 @@ def test_the_erase_and_purge_commands_write_their_suppressions(
     purged = runner.invoke(app, ["retention", "purge", "--now", "1900-01-01T00:00:00+00:00"])
     assert purged.exit_code == 0, purged.output
     assert "0 signals suppressed on Kafka" in purged.output
-    with Suppressions(settings.kafka, layout.name("suppressions")) as view:
+    with Suppressions(settings.kafka, layout.suppressions) as view:
         view.catch_up(30)
         assert view.current().pseudonyms == {ps} and view.current().version == 1

@@ -36,20 +36,20 @@ from alerts.engine import AlertEngine
 from alerts.release import AlertDesk
 from alerts.store import AlertStore
 from consumers.graph_sink import batch_rows, write_batch
+from core.audit import AuditLog
+from core.http_serving import serve_in_background
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout
 from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
-from explorer.reviews import ReviewDesk
+from explorer.review_desk import ReviewDesk
 from explorer.sessions import SessionStore
 from explorer.throttle import LoginThrottle
 from graph.queries import AnalystQueries
-from infra.topics import TopicLayout
-from ketenlink.audit import AuditLog
-from ketenlink.http_serving import serve_in_background
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
 from policy.live import publish_change
 from policy.registry import PartnerEntry, Registry, load_registry, parse_entry
-from producers.publisher import Publisher
 from schemas.signal import Signal
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
@@ -164,7 +164,7 @@ def _route(settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path,
     got: dict[tuple[str, str], dict[str, Any]] = {}
     with ServiceProcess("router", tmp_path / "router.log", env=env) as router:
         with Publisher(settings.kafka) as publisher:
-            publisher.publish_many(layout.name("signals.resolved"),
+            publisher.publish_many(layout.resolved,
                                    [(r["signal_id"].encode(), json.dumps(r).encode())
                                     for r in records])
         consumer = KafkaConsumer(*[layout.delivery(p) for p in layout.recipients],
@@ -195,21 +195,21 @@ def _explorer(settings: Settings, driver: Driver, registry: Registry, layout: To
         accounts.add(name, registry.clearances[partner], PASSWORD)
     rules = load_rules()
     with AuditLog(Publisher(settings.kafka, client_id="test-policy-audit"),
-                  layout.name("audit.log"), key=settings.audit_key.get_secret_value().encode()
+                  layout.audit_log, key=settings.audit_key.get_secret_value().encode()
                   ) as audit, \
             Publisher(settings.kafka, client_id="test-policy") as publisher:
         store = AlertStore(driver, database, registry)
         queries = AnalystQueries(driver, database, audit, registry)
         engine = AlertEngine(store, queries, rules, registry.clearances[rules.reviewer],
-                             publisher, layout.name("alerts.om.proposed"))
+                             publisher, layout.alert_proposals)
         services = ExplorerServices(
             accounts=accounts,
             sessions=SessionStore(timedelta(minutes=30), timedelta(hours=8)),
             throttle=LoginThrottle(3, timedelta(seconds=1), timedelta(minutes=15)),
             queries=queries,
-            alerts=AlertDesk(store, audit, publisher, layout.name("alerts.om"), rules),
+            alerts=AlertDesk(store, audit, publisher, layout.alerts_released, rules),
             reviews=ReviewDesk(queries, driver, database, audit, publisher,
-                               layout.name("resolver.judgements")),
+                               layout.judgements),
             audit=audit, clearance_for=lambda partner: registry.clearances[partner])
         with serve_in_background(create_explorer_app(services)) as base_url:
             yield base_url, engine

@@ -19,15 +19,16 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
+from bench.gateway import SAMPLE_BSN, bench_gateway, sample_signal
+from core.logging import configure_logging
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import TopicLayout, apply_topics
 from infra.stack import ServerStatus
-from infra.topics import TopicLayout, apply_topics, load_layout
-from ketenlink.logging import configure_logging
-from ketenlink.settings import Settings
+from policy.retention import topic_layout
 from producers.gateway.app import create_gateway_app
-from producers.gateway.bench import SAMPLE_BSN, bench_gateway, sample_signal
 from producers.gateway.tokens import TokenStore
 from producers.pseudonym import Pseudonymiser
-from producers.publisher import Publisher
 from schemas.signal import Signal, signal_id_for
 
 PARTNER = "riec"
@@ -79,7 +80,7 @@ def publisher(stack: list[ServerStatus], settings: Settings) -> Iterator[Publish
 @pytest.fixture
 def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
     """This test's own inbound topics (the rest of the spec is not needed here)."""
-    topics = load_layout(prefix=f"{uid}.")
+    topics = topic_layout(prefix=f"{uid}.")
     apply_topics(admin, [t for t in topics.topics if t.name in topics.inbound()])
     return topics
 
@@ -109,7 +110,7 @@ def make_gateway(settings: Settings, publisher: Publisher, layout: TopicLayout,
 def _landed(settings: Settings, layout: TopicLayout, partner: str = PARTNER
             ) -> list[ConsumerRecord]:
     """Every record on the partner's inbound topic, read up to the end offsets."""
-    topic = layout.name("signals.in.{partner}", partner)
+    topic = layout.inbound_of(partner)
     spec = next(t for t in layout.topics if t.name == topic)
     parts = [TopicPartition(topic, p) for p in range(spec.partitions)]
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
@@ -148,7 +149,7 @@ def test_one_signal_is_published_pseudonymised_with_its_offset(
 
     assert response.status_code == 202, response.text
     [accepted] = response.json()["accepted"]
-    topic = gw.layout.name("signals.in.{partner}", PARTNER)
+    topic = gw.layout.inbound_of(PARTNER)
     assert accepted["signal_id"] == signal_id_for(PARTNER, "RIEC-2026-0001")
     assert accepted["partner_ref"] == "RIEC-2026-0001" and accepted["topic"] == topic
 
@@ -393,7 +394,7 @@ def test_the_rate_limit_counts_signals_and_says_when_to_retry(make_gateway: Make
 def test_a_broker_that_cannot_take_the_record_gets_503_and_a_retry_is_safe(
         make_gateway: MakeGateway, settings: Settings, admin: KafkaAdminClient,
         uid: str) -> None:
-    missing = load_layout(prefix=f"{uid}.absent.")  # no topic of it exists on the broker
+    missing = topic_layout(prefix=f"{uid}.absent.")  # no topic of it exists on the broker
     with Publisher(settings.kafka, client_id="ketenlink-gateway-503",
                    max_block_ms=2000) as impatient:
         gw = make_gateway(on=missing, via=impatient)
@@ -402,7 +403,7 @@ def test_a_broker_that_cannot_take_the_record_gets_503_and_a_retry_is_safe(
         assert response.status_code == 503
         assert int(response.headers["Retry-After"]) > 0
         assert "accepted" not in response.json()
-        topic = missing.name("signals.in.{partner}", PARTNER)
+        topic = missing.inbound_of(PARTNER)
         assert topic not in admin.list_topics()  # auto-create is off: nothing landed anywhere
 
         apply_topics(admin, [t for t in missing.topics if t.name == topic])

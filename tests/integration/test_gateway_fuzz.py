@@ -32,11 +32,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
+from bench.gateway import SAMPLE_BSN, sample_signal
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import apply_topics
 from infra.stack import ServerStatus
-from infra.topics import apply_topics, load_layout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
-from producers.gateway.bench import SAMPLE_BSN, sample_signal
+from policy.retention import topic_layout
 from producers.gateway.server import create_token
 from schemas.signal import signal_id_for
 
@@ -226,8 +227,8 @@ def gw(stack: list[ServerStatus], settings: Settings, admin: KafkaAdminClient,
     """``ketenlink gateway`` on a free port with its own topic prefix and token file."""
     folder = tmp_path_factory.mktemp("gateway-fuzz")
     prefix = f"t{uuid.uuid4().hex[:12]}."
-    layout = load_layout(prefix=prefix)
-    topic = layout.name("signals.in.{partner}", PARTNER)
+    layout = topic_layout(prefix=prefix)
+    topic = layout.inbound_of(PARTNER)
     spec = next(t for t in layout.topics if t.name == topic)
     apply_topics(admin, [spec])
     port = _free_port()

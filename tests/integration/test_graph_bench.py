@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.bench import GraphBenchOptions, run_graph_bench
+from bench.graph import GraphBenchOptions, run_graph_bench
+from core.settings import KafkaSettings, Neo4jSettings, Settings
 from infra.stack import Stack
-from ketenlink.settings import KafkaSettings, Neo4jSettings, Settings
 from tests.own_stack import BENCH_PORT_OFFSET
 
 

@@ -17,17 +17,18 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from neo4j import Driver
 
+from core.audit import AuditError, AuditLog
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import apply_topics
 from graph.analyst.model import CO_MENTIONED
 from graph.analyst.params import Filters
 from graph.exceptions import DepthError, UnknownEntityError
 from graph.queries import AnalystQueries
-from infra.topics import apply_topics, load_layout
-from ketenlink.audit import AuditError, AuditLog
-from ketenlink.settings import Settings
-from policy.clearance import Caller, load_clearances
+from policy.clearance import Caller
 from policy.exceptions import RoleRequiredError
-from policy.registry import load_registry
-from producers.publisher import Publisher
+from policy.registry import load_clearances, load_registry
+from policy.retention import topic_layout
 from tests.integration.graph_world import World, write_world
 
 
@@ -38,8 +39,8 @@ def world(driver: Driver, settings: Settings) -> World:
 
 @pytest.fixture(scope="module")
 def audit_topic(admin: KafkaAdminClient) -> str:
-    layout = load_layout(prefix=f"t{uuid.uuid4().hex[:12]}.")
-    topic = layout.name("audit.log")
+    layout = topic_layout(prefix=f"t{uuid.uuid4().hex[:12]}.")
+    topic = layout.audit_log
     apply_topics(admin, [t for t in layout.topics if t.name == topic])
     return topic
 

@@ -25,13 +25,14 @@ from consumers.graph_sink import (
     run_sink,
     write_batch,
 )
-from graph.driver import open_driver
+from core.neo4j_driver import open_driver
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import apply_topics
 from graph.schema import apply_schema
 from infra.offsets import wait_committed
 from infra.stack import Stack
-from infra.topics import apply_topics, load_layout
-from ketenlink.settings import Settings
-from producers.publisher import Publisher
+from policy.retention import topic_layout
 from schemas.signal import Signal
 from streams.resolve.features import ID_PREFIX
 from tests.resolved import resolve_docs
@@ -253,11 +254,11 @@ def test_a_merge_leaves_a_redirect_and_the_same_graph_in_any_order(
 
 @pytest.fixture
 def topics(admin: KafkaAdminClient, uid: str) -> SinkTopics:
-    layout = load_layout(prefix=f"{uid}.")
+    layout = topic_layout(prefix=f"{uid}.")
     apply_topics(admin, layout.topics)
-    return SinkTopics(resolved=layout.name("signals.resolved"),
-                      merges=layout.name("entities.merges"),
-                      rejected=layout.name("signals.rejected"))
+    return SinkTopics(resolved=layout.resolved,
+                      merges=layout.merges,
+                      rejected=layout.rejected)
 
 
 class SinkThread:

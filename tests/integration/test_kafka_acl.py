@@ -30,18 +30,19 @@ from kafka.errors import (
 from neo4j import Driver
 from pydantic import SecretStr
 
+from core.exceptions import PublishError
+from core.kafka_clients import client_options
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import KafkaSettings, Settings
+from core.topics import TopicLayout, apply_topics
 from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
 from infra.kafka_server import KafkaServer
 from infra.offsets import wait_committed
 from infra.tls import ensure_ca
 from infra.tools import find_java
-from infra.topics import TopicLayout, apply_topics, load_layout
-from ketenlink.kafka_clients import client_options
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import KafkaSettings, Settings
-from producers.exceptions import PublishError
+from policy.retention import topic_layout
 from producers.gateway.server import create_token
-from producers.publisher import Publisher
 from schemas.signal import signal_id_for
 from tests.unit.schemas.signals import valid_doc
 
@@ -64,7 +65,7 @@ def secure(request: pytest.FixtureRequest, settings: Settings,
     server.start()
     try:
         server.wait_ready(120)
-        layout = load_layout()
+        layout = topic_layout()
         admin = KafkaAdminClient(**client_options(kafka, ADMIN_USER), client_id="acl-test")
         try:
             apply_topics(admin, layout.topics)
@@ -128,11 +129,11 @@ def test_partner_publishes_only_to_its_own_inbound_topic(
         secure: tuple[KafkaSettings, TopicLayout]) -> None:
     kafka, layout = secure
     with Publisher(as_user(kafka, "partner-kvk"), client_id="partner-kvk") as publisher:
-        published = publisher.publish(layout.name("signals.in.{partner}", "kvk"), b"kvk/1",
+        published = publisher.publish(layout.inbound_of("kvk"), b"kvk/1",
                                       b'{"partner": "kvk"}')
         assert published.offset >= 0
         with pytest.raises(PublishError) as refused:
-            publisher.publish(layout.name("signals.in.{partner}", "riec"), b"riec/1",
+            publisher.publish(layout.inbound_of("riec"), b"riec/1",
                               b'{"partner": "riec"}')
     assert isinstance(refused.value.__cause__, TopicAuthorizationFailedError)
     kvk = producer(kafka, "partner-kvk")
@@ -214,12 +215,12 @@ def test_gateway_service_publishes_for_every_partner(secure: tuple[KafkaSettings
     kafka, layout = secure
     with Publisher(as_user(kafka, "svc-gateway"), client_id="ketenlink-gateway") as publisher:
         for partner in layout.partners:
-            topic = layout.name("signals.in.{partner}", partner)
+            topic = layout.inbound_of(partner)
             assert publisher.publish(topic, f"{partner}/g1".encode(), b"{}").topic == topic
-    values = read_all(kafka, "svc-worker", layout.name("signals.in.{partner}", "zorg"), None)
+    values = read_all(kafka, "svc-worker", layout.inbound_of("zorg"), None)
     assert b"{}" in values
     with pytest.raises(TopicAuthorizationFailedError):  # the gateway reads nothing
-        read_all(kafka, "svc-gateway", layout.name("signals.in.{partner}", "zorg"), None)
+        read_all(kafka, "svc-gateway", layout.inbound_of("zorg"), None)
 
 
 
@@ -230,7 +231,7 @@ def test_stream_worker_runs_under_its_service_user(
     kafka, layout = secure
     doc = valid_doc(partner="kvk", partner_ref=f"acl-{uuid.uuid4().hex[:8]}")
     with Publisher(as_user(kafka, "partner-kvk")) as publisher:
-        publisher.publish(layout.name("signals.in.{partner}", "kvk"), b"kvk/acl",
+        publisher.publish(layout.inbound_of("kvk"), b"kvk/acl",
                           json.dumps(doc).encode())
     env = {"KETENLINK_VAR_DIR": str(tmp_path), "KETENLINK_FAUST_APP_ID": APP_ID,
            "KETENLINK_TOPIC_PREFIX": "",
@@ -244,7 +245,7 @@ def test_stream_worker_runs_under_its_service_user(
         deadline = time.monotonic() + 120
         found: list[bytes] = []
         while not found and time.monotonic() < deadline and worker.returncode is None:
-            found = [v for v in read_all(kafka, "svc-operator", layout.name("signals.resolved"),
+            found = [v for v in read_all(kafka, "svc-operator", layout.resolved,
                                          None) if doc["partner_ref"].encode() in v]
         assert worker.returncode is None, log.read_text()[-3000:]
     assert found, log.read_text()[-3000:]
@@ -298,7 +299,7 @@ def test_every_service_runs_as_its_own_user(secure: tuple[KafkaSettings, TopicLa
         _until(lambda: bool(driver.execute_query(
             "MATCH (s:Signal {signal_id: $id}) RETURN s", id=signal_id,
             database_=settings.neo4j.database).records), alive, "the Signal node")
-        resolved = layout.name("signals.resolved")
+        resolved = layout.resolved
         for group in (f"{APP_ID}-router", f"{APP_ID}-alerts", f"{APP_ID}-graph-sink"):
             assert wait_committed(as_user(kafka, ADMIN_USER), group, [resolved], 120.0, alive), \
                 f"{group} did not commit the end of {resolved}"

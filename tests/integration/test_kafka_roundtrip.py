@@ -7,10 +7,10 @@ import time
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
 
-from infra.topics import TopicSpec, apply_topics
-from ketenlink.settings import Settings
-from producers.exceptions import PublishError
-from producers.publisher import Publisher
+from core.exceptions import PublishError
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import TopicSpec, apply_topics
 
 
 def _drain(consumer: KafkaConsumer, want: int, timeout: float = 30.0) -> list:

@@ -12,12 +12,13 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 
+from core.kafka_clients import client_options
+from core.publisher import Publisher
+from core.settings import KafkaSettings, Settings
+from core.topics import apply_topics
 from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
 from infra.stack import Stack
-from infra.topics import apply_topics, load_layout
-from ketenlink.kafka_clients import client_options
-from ketenlink.settings import KafkaSettings, Settings
-from producers.publisher import Publisher
+from policy.retention import topic_layout
 from tests.own_stack import SECURE_CLUSTER_PORT_OFFSET
 
 
@@ -41,14 +42,14 @@ def cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory
 
 
 def test_three_brokers_under_sasl_ssl(cluster: KafkaSettings, tmp_path: Path) -> None:
-    layout = load_layout(prefix=f"t{uuid.uuid4().hex[:8]}.")
+    layout = topic_layout(prefix=f"t{uuid.uuid4().hex[:8]}.")
     admin = KafkaAdminClient(**client_options(cluster, ADMIN_USER), client_id="cluster-test")
     try:
         assert {b["broker_id"] for b in admin.describe_cluster()["brokers"]} == {1, 2, 3}
         apply_topics(admin, layout.topics)
         apply_security(admin, layout, "ketenlink",
                        ensure_credentials(cluster.credentials_file, users(layout)))
-        inbound = layout.name("signals.in.{partner}", "kvk")
+        inbound = layout.inbound_of("kvk")
         [described] = admin.describe_topics([inbound])
         assert {len(p["replica_nodes"]) for p in described["partitions"]} == {3}
         configs = admin.describe_configs([ConfigResource(

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from neo4j import Driver
 
-from infra.topics import TopicLayout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout
 from tests.integration.explorer_world import PASSWORDS, serving
 from tests.integration.test_stream_worker import _env, _publish
 from tests.unit.schemas.signals import valid_doc

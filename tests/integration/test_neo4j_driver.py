@@ -8,8 +8,8 @@ import pytest
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import ConstraintError
 
+from core.settings import Settings
 from graph.schema import apply_schema, schema_statements
-from ketenlink.settings import Settings
 
 MERGE_ROWS = """
 UNWIND $rows AS row

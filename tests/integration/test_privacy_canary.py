@@ -23,15 +23,15 @@ import pytest
 from kafka import KafkaAdminClient
 from neo4j import Driver
 
+from bench.deidentify_eval import survivors
+from core.publisher import Publisher
+from core.settings import Settings
 from infra.stack import ServerStatus
-from ketenlink.settings import Settings
 from producers.adapters.base import Parsed
 from producers.adapters.stichting_m import StichtingMAdapter
 from producers.adapters.zorg import ZorgAdapter
 from producers.deidentify import national_digits
-from producers.deidentify_eval import survivors
 from producers.pseudonym import Pseudonymiser
-from producers.publisher import Publisher
 from schemas.signal import Signal
 from tests.integration.faults.pipeline_world import (
     LoadReport,
@@ -167,7 +167,7 @@ def test_canary_identities_never_pass_the_source(stack: list[ServerStatus], sett
         layout = world.layout
         with Publisher(settings.kafka, client_id=f"{uid}-canary") as publisher:
             for signal in from_files:
-                publisher.publish(layout.name("signals.in.{partner}", signal.partner),
+                publisher.publish(layout.inbound_of(signal.partner),
                                   f"{signal.partner}/{signal.partner_ref}".encode(),
                                   signal.model_dump_json().encode())
         via_gateway: list[Signal] = []
@@ -189,12 +189,12 @@ def test_canary_identities_never_pass_the_source(stack: list[ServerStatus], sett
     # Every topic after the source, faust's changelogs included.
     mine = sorted(t for t in admin.list_topics() if t.startswith((f"{uid}.", f"{uid}-"))
                   and not t.startswith(f"{uid}.signals.in."))
-    assert layout.name("signals.resolved") in mine and any(".deliveries." in t for t in mine)
+    assert layout.resolved in mine and any(".deliveries." in t for t in mine)
     texts = _raw_topic_texts(settings, mine)
     assert sum(len(t) for t in texts.values()) > 0
     hits = {topic: survivors(text, CANARIES) for topic, text in texts.items()}
     assert {t: h for t, h in hits.items() if h} == {}
-    resolved = texts[layout.name("signals.resolved")]
+    resolved = texts[layout.resolved]
     assert SUSPECT_PHONE in resolved and "Canary Wash" in resolved  # subjects did arrive
 
     # Neo4j: the test's signals, their neighbours and theirs; then every string in the graph.

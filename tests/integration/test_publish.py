@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer
 
-from infra.topics import TopicLayout
-from ketenlink.settings import Settings
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import TopicLayout
 from producers.adapters import adapter_for
 from producers.pseudonym import Pseudonymiser
-from producers.publish import publish_file
-from producers.publisher import Publisher
+from producers.publish_file import publish_file
 from schemas.signal import Signal
 
 DATA = Path(__file__).parents[1] / "data"
@@ -58,7 +58,7 @@ def test_export_lines_are_published_or_parked(partner: str, layout: TopicLayout,
     assert len(parked) == report.rejected > 0
     assert all(p["reason"] and p["line"] in lines for p in parked)
 
-    records = _consume(settings, layout.name("signals.in.{partner}", partner), report.published)
+    records = _consume(settings, layout.inbound_of(partner), report.published)
     assert len(records) == report.published
     signals = [Signal.model_validate_json(r.value) for r in records]
     assert {r.key for r in records} == {f"{s.partner}/{s.partner_ref}".encode() for s in signals}

@@ -19,17 +19,17 @@ from kafka.admin import ConfigResource, ConfigResourceType
 from neo4j import Driver
 
 from consumers.graph_sink import batch_rows, write_batch
+from core.audit import AuditLog
+from core.audit_verify import topic_entries, verify
+from core.publisher import Publisher
+from core.settings import Settings
+from core.topics import TopicLayout, apply_topics
 from graph.erasure import Erasure, entities_with_identifier
 from graph.exceptions import ErasureRefusedError
 from graph.purge import RetentionPurge
-from infra.topics import TopicLayout, apply_topics
-from ketenlink.audit import AuditLog
-from ketenlink.audit_verify import topic_entries, verify
-from ketenlink.settings import Settings
 from policy.retention import DAY_MS, load_retention
 from policy.suppression import Suppression, SuppressionWriter
 from producers.pseudonym import Pseudonymiser
-from producers.publisher import Publisher
 from schemas.signal import Signal
 from streams.resolve.features import ID_PREFIX
 from tests.unit.schemas.signals import valid_doc
@@ -126,7 +126,7 @@ def _cleanup(settings: Settings, driver: Driver, uid: str) -> Iterator[None]:
 @pytest.fixture
 def audit(settings: Settings, layout: TopicLayout) -> Iterator[AuditLog]:
     with AuditLog(Publisher(settings.kafka, client_id="test-retention-audit"),
-                  layout.name("audit.log"), key=settings.audit_key.get_secret_value().encode()
+                  layout.audit_log, key=settings.audit_key.get_secret_value().encode()
                   ) as log:
         yield log
 
@@ -134,11 +134,11 @@ def audit(settings: Settings, layout: TopicLayout) -> Iterator[AuditLog]:
 @pytest.fixture
 def suppressor(settings: Settings, layout: TopicLayout) -> Iterator[SuppressionWriter]:
     with Publisher(settings.kafka, client_id="test-retention-suppressions") as publisher:
-        yield SuppressionWriter(publisher, layout.name("suppressions"))
+        yield SuppressionWriter(publisher, layout.suppressions)
 
 
 def _audit_entries(settings: Settings, layout: TopicLayout) -> list[dict[str, Any]]:
-    entries = list(topic_entries(settings.kafka.bootstrap_servers, layout.name("audit.log")))
+    entries = list(topic_entries(settings.kafka.bootstrap_servers, layout.audit_log))
     verdict = verify(entries, settings.audit_key.get_secret_value().encode())
     assert verdict.intact, verdict.problems
     return [doc for _, doc in entries]
@@ -152,15 +152,15 @@ def test_each_inbound_topic_keeps_records_as_long_as_the_policy_says(
     by_type = {str(kind).lower(): entries for kind, entries in described.items()}
     have = {topic: int(entries["retention.ms"]["value"])
             for topic, entries in by_type["topic"].items()}
-    assert have == {layout.name("signals.in.{partner}", p): policy.inbound_retention_ms(p)
+    assert have == {layout.inbound_of(p): policy.inbound_retention_ms(p)
                     for p in layout.partners}
-    assert have[layout.name("signals.in.{partner}", "stichting-m")] == 3 * DAY_MS
-    assert have[layout.name("signals.in.{partner}", "kvk")] == 14 * DAY_MS
+    assert have[layout.inbound_of("stichting-m")] == 3 * DAY_MS
+    assert have[layout.inbound_of("kvk")] == 14 * DAY_MS
     assert len(set(have.values())) == 3  # kvk = riec, zorg, stichting-m
     again = apply_topics(admin, [t for t in layout.topics if t.name in have])
     assert sorted(again.unchanged) == sorted(have)
     # a topic created under an older policy is brought in line by the same idempotent apply
-    tips = layout.name("signals.in.{partner}", "stichting-m")
+    tips = layout.inbound_of("stichting-m")
     admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, tips,
                                         configs={"retention.ms": str(14 * DAY_MS)})])
     _wait_retention(admin, tips, 14 * DAY_MS)  # the broker applies a change asynchronously
@@ -300,7 +300,7 @@ def test_erasure_removes_the_person_found_by_pseudonym_and_only_what_was_theirs(
     merge = {"merged": f"P-{uid}y", "into": f"P-{uid}x", "reason": "test", "record_id": "y"}
     with Publisher(settings.kafka, client_id="test-retention") as publisher:
         for doc in docs.values():
-            publisher.publish(layout.name("signals.resolved"), doc["signal_id"].encode(),
+            publisher.publish(layout.resolved, doc["signal_id"].encode(),
                               json.dumps(doc).encode())
     write_batch(driver, db, batch_rows(docs.values(), [merge]))
     driver.execute_query("MATCH (e:Entity {entity_id: $e}) "
@@ -311,7 +311,7 @@ def test_erasure_removes_the_person_found_by_pseudonym_and_only_what_was_theirs(
     before = snapshot(driver, settings, uid, signals)
 
     ids, records = entities_with_identifier(settings.kafka.bootstrap_servers,
-                                            layout.name("signals.resolved"), ps)
+                                            layout.resolved, ps)
     assert (ids, records) == ({f"P-{uid}x"}, 3)
     erasure = Erasure(driver, db, audit, suppressor)
     dry = erasure.erase(ids, ps, "request AVG-17", "analyst-a", dry_run=True,

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 
-from infra.topics import TopicLayout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout
 from policy.live import publish_change
 from policy.registry import load_registry, parse_entry
-from producers.publisher import Publisher
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
@@ -53,7 +53,7 @@ def _person(ref: str, family: str, *identifiers: dict[str, str]) -> dict[str, An
 def _publish_resolved(settings: Settings, layout: TopicLayout, records: list[dict[str, Any]]
                       ) -> None:
     with Publisher(settings.kafka) as publisher:
-        publisher.publish_many(layout.name("signals.resolved"),
+        publisher.publish_many(layout.resolved,
                                [(r["signal_id"].encode(), json.dumps(r).encode())
                                 for r in records])
 
@@ -192,10 +192,10 @@ def test_a_record_that_is_not_a_resolved_record_is_parked(
                                    distribution="tlp:clear", purpose="prevention")])
     with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)) as router, \
             Publisher(settings.kafka) as publisher:
-        publisher.publish(layout.name("signals.resolved"), b"x", b'{"signal_id": "x"}')
-        publisher.publish(layout.name("signals.resolved"), good["signal_id"].encode(),
+        publisher.publish(layout.resolved, b"x", b'{"signal_id": "x"}')
+        publisher.publish(layout.resolved, good["signal_id"].encode(),
                           json.dumps(good).encode())
-        consumer = KafkaConsumer(layout.name("signals.rejected"),
+        consumer = KafkaConsumer(layout.rejected,
                                  bootstrap_servers=settings.kafka.bootstrap_servers,
                                  auto_offset_reset="earliest", enable_auto_commit=False)
         parked: list[dict[str, Any]] = []
@@ -206,7 +206,7 @@ def test_a_record_that_is_not_a_resolved_record_is_parked(
         consumer.close()
         assert router.returncode is None
     assert parked and "not a resolved record" in parked[0]["reason"]
-    assert parked[0]["source_topic"] == layout.name("signals.resolved")
+    assert parked[0]["source_topic"] == layout.resolved
 
 
 def test_the_partners_cli_changes_the_registry_and_audits_it(
@@ -229,7 +229,7 @@ def test_the_partners_cli_changes_the_registry_and_audits_it(
     hook = runner.invoke(app, ["partners", "webhook", "kvk", "--url",
                                "http://partner.example/x", "--by", "ana"])
     assert hook.exit_code == 1 and "loopback only" in hook.output
-    with LiveRegistry(settings.kafka.bootstrap_servers, layout.name("partners.registry"),
+    with LiveRegistry(settings.kafka.bootstrap_servers, layout.registry,
                       load_registry()) as live:
         live.catch_up(30)
         om = live.current().entry("om")
@@ -238,11 +238,11 @@ def test_the_partners_cli_changes_the_registry_and_audits_it(
     assert watch.watchlist == ("P-x", "P-y") and watch.regions == ("ZWB",)
     assert "serious-cases" in {s.name for s in om.subscriptions}
     assert runner.invoke(app, ["partners", "reset", "om", "--by", "ana"]).exit_code == 0
-    with LiveRegistry(settings.kafka.bootstrap_servers, layout.name("partners.registry"),
+    with LiveRegistry(settings.kafka.bootstrap_servers, layout.registry,
                       load_registry()) as live:
         live.catch_up(30)
         assert live.current().entry("om") == load_registry().entry("om")
-    audit = KafkaConsumer(layout.name("audit.log"),
+    audit = KafkaConsumer(layout.audit_log,
                           bootstrap_servers=settings.kafka.bootstrap_servers,
                           auto_offset_reset="earliest", enable_auto_commit=False,
                           consumer_timeout_ms=3000)

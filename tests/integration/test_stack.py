@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import KafkaSettings, Neo4jSettings, Settings
 from infra.exceptions import DownloadError, PortInUseError
 from infra.process import port_is_free
 from infra.runtime import ensure_runtime
 from infra.stack import ServerStatus, Stack
-from ketenlink.settings import KafkaSettings, Neo4jSettings, Settings
-from tests.unit.ketenlink.test_private_files import readable_by_others
+from tests.unit.core.test_private_files import readable_by_others
 
 
 def _free_port() -> int:

@@ -19,10 +19,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from infra.topics import TopicLayout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
-from producers.publisher import Publisher
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout
 from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
@@ -53,7 +53,7 @@ def _publish(settings: Settings, layout: TopicLayout, docs: list[dict[str, Any]]
     with Publisher(settings.kafka) as publisher:
         for doc in docs:
             key = f"{doc['partner']}/{doc['partner_ref']}".encode()
-            publisher.publish(layout.name("signals.in.{partner}", doc["partner"]), key,
+            publisher.publish(layout.inbound_of(doc["partner"]), key,
                               json.dumps(doc).encode())
 
 
@@ -135,16 +135,16 @@ def test_validates_deduplicates_and_resolves(settings: Settings, layout: TopicLa
     with ServiceProcess("worker", tmp_path / "worker.log", env=_env(uid, tmp_path)) as worker:
         _publish(settings, layout, [original, resend, revision, corroboration])
         with Publisher(settings.kafka) as publisher:
-            publisher.publish(layout.name("signals.in.{partner}", "riec"), None, broken)
-            publisher.publish(layout.name("signals.in.{partner}", "riec"), None,
+            publisher.publish(layout.inbound_of("riec"), None, broken)
+            publisher.publish(layout.inbound_of("riec"), None,
                               json.dumps(spoofed).encode())
-            publisher.publish(layout.name("signals.in.{partner}", "riec"), None,
+            publisher.publish(layout.inbound_of("riec"), None,
                               json.dumps({**original, "partner_ref": f"{uid}-c",
                                           "severity": "extreme"}).encode())
-        resolved = _collect(settings, layout.name("signals.resolved"), lambda r: len(r) >= 3, 90)
-        rejected = _collect(settings, layout.name("signals.rejected"), lambda r: len(r) >= 3, 30)
+        resolved = _collect(settings, layout.resolved, lambda r: len(r) >= 3, 90)
+        rejected = _collect(settings, layout.rejected, lambda r: len(r) >= 3, 30)
         time.sleep(3)  # anything more (a resend let through) would arrive by now
-        resolved = _collect(settings, layout.name("signals.resolved"), lambda r: False, 3)
+        resolved = _collect(settings, layout.resolved, lambda r: False, 3)
         assert worker.returncode is None, (tmp_path / "worker.log").read_text()[-3000:]
 
     # riec's two records share a key, so a partition, so their order; kvk's may come first or not
@@ -181,7 +181,7 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(settings: Settings, layo
     docs = list(_scenario(uid, 1500))
     _publish(settings, layout, docs)
     expected = {Signal.model_validate_json(json.dumps(d)).signal_id for d in docs}
-    resolved_topic = layout.name("signals.resolved")
+    resolved_topic = layout.resolved
     log = tmp_path / "worker.log"
     env = {**_env(uid, tmp_path), "KETENLINK_WORKER_STORE": store}
     first = ServiceProcess("worker", log, env=env).start()
@@ -215,10 +215,10 @@ def test_two_workers_give_the_result_of_one(settings: Settings, layout: TopicLay
                                                                str(tmp_path / "w2")}) as two:
         time.sleep(5)  # let both join the group before the load arrives
         _publish(settings, layout, docs)
-        records = _collect(settings, layout.name("signals.resolved"),
+        records = _collect(settings, layout.resolved,
                            lambda r: len({json.loads(x.value)["signal_id"] for x in r}) >= 300, 120)
         assert one.returncode is None and two.returncode is None
-    normalised = _collect(settings, layout.name("signals.normalised"), lambda r: False, 3)
+    normalised = _collect(settings, layout.normalised, lambda r: False, 3)
     assert len(_compare(records, normalised)) == 300
 
 
@@ -226,12 +226,12 @@ def test_an_unexpected_error_stops_the_worker_without_losing_the_record(
         settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
     # signals.normalised is written only by intake; a record without its source breaks an
     # invariant of the resolve stage: not bad input to park, a bug to stop for.
-    normalised = layout.name("signals.normalised")
+    normalised = layout.normalised
     good = valid_doc(partner_ref=f"{uid}-ok")
     _publish(settings, layout, [good, valid_doc(partner_ref=f"{uid}-ok2", severity="low")])
     log = tmp_path / "worker.log"
     with ServiceProcess("worker", log, env=_env(uid, tmp_path)) as worker:
-        _collect(settings, layout.name("signals.resolved"), lambda r: len(r) >= 2, 90)
+        _collect(settings, layout.resolved, lambda r: len(r) >= 2, 90)
         # faust commits what it acked (an event is acked when the stream takes the next one)
         assert _committed(settings, uid, normalised, at_least=1, timeout=60) >= 1
         with Publisher(settings.kafka) as publisher:

@@ -6,8 +6,9 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from infra.exceptions import TopicSpecError
-from infra.topics import TopicSpec, apply_topics, load_layout
+from core.exceptions import TopicSpecError
+from core.topics import TopicSpec, apply_topics
+from policy.retention import topic_layout
 
 
 def _config(admin: KafkaAdminClient, topic: str, key: str) -> str:
@@ -22,7 +23,7 @@ def _partitions(admin: KafkaAdminClient, topic: str) -> int:
 
 
 def test_full_spec_applies_twice(admin: KafkaAdminClient, uid: str) -> None:
-    layout = load_layout(prefix=f"{uid}.")
+    layout = topic_layout(prefix=f"{uid}.")
     first = apply_topics(admin, layout.topics)
     second = apply_topics(admin, layout.topics)
 
@@ -34,7 +35,7 @@ def test_full_spec_applies_twice(admin: KafkaAdminClient, uid: str) -> None:
         assert _config(admin, spec.name, "cleanup.policy") == spec.cleanup_policy
         if spec.retention_ms is not None:
             assert _config(admin, spec.name, "retention.ms") == str(spec.retention_ms)
-    judgements = layout.name("resolver.judgements")
+    judgements = layout.judgements
     assert _config(admin, judgements, "cleanup.policy") == "compact"
 
 

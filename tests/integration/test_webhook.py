@@ -22,11 +22,12 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from consumers.webhook import Deliverer
 from consumers.webhook_secrets import SecretStore
 from consumers.webhook_sign import verify
+from core.publisher import Published, Publisher
+from core.settings import Settings, WebhookSettings
+from core.topics import TopicLayout, apply_topics
 from infra.offsets import wait_committed
-from infra.topics import TopicLayout, apply_topics, load_layout
-from ketenlink.settings import Settings, WebhookSettings
 from policy.registry import PartnerEntry, Registry, Webhook
-from producers.publisher import Published, Publisher
+from policy.retention import topic_layout
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Receiver:
 @pytest.fixture
 def layout(admin: KafkaAdminClient, uid: str) -> TopicLayout:
     """This test's delivery topics and dead-letter topic (only those: fast to create)."""
-    layout = load_layout(prefix=f"{uid}.")
+    layout = topic_layout(prefix=f"{uid}.")
     apply_topics(admin, [t for t in layout.topics if t.name.startswith(f"{uid}.deliveries.")])
     return layout
 
@@ -192,7 +193,7 @@ def _wait_committed(settings: Settings, group: str, topic: str, timeout: float =
 
 def _dead_letters(settings: Settings, layout: TopicLayout, count: int,
                   timeout: float = 10.0) -> list[tuple[bytes | None, dict[str, Any]]]:
-    topic = layout.name("deliveries.dead")
+    topic = layout.dead_letters
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers,
                              enable_auto_commit=False)
     try:

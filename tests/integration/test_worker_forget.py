@@ -12,11 +12,11 @@ from typing import Any
 
 from kafka.consumer.fetcher import ConsumerRecord
 
-from infra.topics import TopicLayout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout
 from policy.suppression import Suppression, SuppressionWriter
-from producers.publisher import Publisher
 from tests.integration.test_stream_worker import _collect, _env, _publish
 from tests.unit.schemas.signals import valid_doc
 
@@ -43,7 +43,7 @@ def test_the_worker_forgets_an_erased_person_and_tombstones_their_keys(
     first = valid_doc(partner_ref=f"{uid}-1", subjects=[person], relations=[])
     later = valid_doc(partner_ref=f"{uid}-2", subjects=[person], relations=[],
                       severity="low")
-    resolved_topic = layout.name("signals.resolved")
+    resolved_topic = layout.resolved
     strong = f"k:person:bsn-pseudonym:{ps}"
     with ServiceProcess("worker", tmp_path / "worker.log", env=_env(uid, tmp_path)) as worker:
         _publish(settings, layout, [first])
@@ -56,7 +56,7 @@ def test_the_worker_forgets_an_erased_person_and_tombstones_their_keys(
         assert blocks  # birth date, sound of the name + year, initial + sound
 
         with Publisher(settings.kafka) as publisher:
-            SuppressionWriter(publisher, layout.name("suppressions")).suppress(
+            SuppressionWriter(publisher, layout.suppressions).suppress(
                 [Suppression("pseudonym", ps, "erasure"),
                  Suppression("entity", entity, "erasure")])
         gone = _changelog(settings, uid, "resolver",

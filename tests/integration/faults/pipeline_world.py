@@ -34,22 +34,23 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from neo4j import Driver
 
+from bench.route import _signals, _subscribe_everyone, _warm_up
+from core.service_processes import ServiceProcess
+from core.settings import Settings
+from core.topics import TopicLayout, apply_topics
 from graph.upsert import MAX_REDIRECTS
 from infra.offsets import wait_committed
-from infra.topics import TopicLayout, apply_topics, load_layout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import Settings
 from policy.live import LiveRegistry
 from policy.registry import Registry
+from policy.retention import topic_layout
 from producers.gateway.server import create_token
 from schemas.graph_model import ENTITY_LABEL
 from schemas.signal import Signal, signal_id_for
 from streams.app import changelog_topics
 from streams.dedupe import deduplicate
 from streams.pipeline import process
+from streams.recipients import route
 from streams.resolve import Resolver
-from streams.route import route
-from streams.route_bench import _signals, _subscribe_everyone, _warm_up
 
 SERVICES = ("worker", "sink", "router", "gateway")
 BATCH = 10
@@ -88,7 +89,7 @@ class PipelineWorld:
         assert {command_of(s) for s in services} == set(SERVICES), f"not a pipeline: {services}"
         self.settings, self.admin, self.uid, self.folder = settings, admin, uid, folder
         self.names = tuple(services)
-        self.layout: TopicLayout = load_layout(prefix=f"{uid}.")
+        self.layout: TopicLayout = topic_layout(prefix=f"{uid}.")
         apply_topics(admin, [*self.layout.topics, *changelog_topics(uid)])
         self.gateway_port = free_port(settings.gateway.host)
         self.env = {"KETENLINK_TOPIC_PREFIX": f"{uid}.", "KETENLINK_FAUST_APP_ID": uid,
@@ -118,7 +119,7 @@ class PipelineWorld:
             self._wait_gateway()
             _warm_up(self.settings, self.layout, list(self.services.values()), self.folder)
             assert wait_committed(self.settings.kafka.bootstrap_servers,
-                                  f"{self.uid}-graph-sink", [self.layout.name("signals.resolved")],
+                                  f"{self.uid}-graph-sink", [self.layout.resolved],
                                   120.0, self.check), "the sink did not commit the warm-up signal"
         except BaseException:
             self._stack.close()  # a failed start must not leave the services running
@@ -402,19 +403,19 @@ def read_back(world: PipelineWorld, driver: Driver, report: LoadReport, timeout:
 def _observe(world: PipelineWorld, driver: Driver, acknowledged_ids: set[str],
              expected: set[Key]) -> Arrival:
     layout = world.layout
-    resolved_docs = _read_all(world.settings, [layout.name("signals.resolved")])
+    resolved_docs = _read_all(world.settings, [layout.resolved])
     mine = [d for d in resolved_docs if d["signal_id"] in acknowledged_ids]
     resolved: dict[Key, int] = defaultdict(int)
     first: dict[Key, dict[str, Any]] = {}
     differing: set[Key] = set()
-    survivor = _survivors(_read_all(world.settings, [layout.name("entities.merges")]))
+    survivor = _survivors(_read_all(world.settings, [layout.merges]))
     for doc in mine:
         key = (doc["signal_id"], int(doc["revision"]))
         resolved[key] += 1
         if _entities(first.setdefault(key, doc), survivor) != _entities(doc, survivor):
             differing.add(key)
     normalised: dict[str, int] = defaultdict(int)
-    for doc in _read_all(world.settings, [layout.name("signals.normalised")]):
+    for doc in _read_all(world.settings, [layout.normalised]):
         normalised[str(doc["signal"]["signal_id"])] += 1
     now = datetime.now(UTC)
     expected_deliveries: dict[str, set[Key]] = defaultdict(set)
@@ -522,7 +523,7 @@ def predicted_entities(world: PipelineWorld, signal_ids: set[str]) -> dict[str, 
     store: dict[str, Any] = {}
     resolver = Resolver({})
     newest: dict[str, Mentions] = {}
-    for doc in _read_all(world.settings, [world.layout.name("signals.normalised")]):
+    for doc in _read_all(world.settings, [world.layout.normalised]):
         signal = Signal.model_validate_json(json.dumps(doc["signal"]))
         outcome = process(signal, doc["source"], store, resolver)
         if outcome.resolved is not None and outcome.dedup.signal_id in signal_ids:

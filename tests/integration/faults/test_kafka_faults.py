@@ -28,13 +28,14 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 from kafka.errors import KafkaError
 
+from core.exceptions import PublishError
+from core.publisher import Publisher
+from core.service_processes import ServiceProcess
+from core.settings import KafkaSettings, Settings
+from core.topics import TopicLayout, apply_topics
 from infra.kafka_server import KafkaServer
 from infra.stack import Stack
-from infra.topics import TopicLayout, apply_topics, load_layout
-from ketenlink.services import ServiceProcess
-from ketenlink.settings import KafkaSettings, Settings
-from producers.exceptions import PublishError
-from producers.publisher import Publisher
+from policy.retention import topic_layout
 from schemas.signal import Signal, signal_id_for
 from streams.app import changelog_topics
 from tests.integration.faults.pipeline_world import (
@@ -154,7 +155,7 @@ class PublisherLoad:
             self._error.append(exc)
 
     def _send(self, publisher: Publisher, partner: str, batch: list[Signal]) -> None:
-        topic = self.layout.name("signals.in.{partner}", partner)
+        topic = self.layout.inbound_of(partner)
         records: list[tuple[bytes | None, bytes | None]] = [
             (f"{s.partner}/{s.partner_ref}".encode(), s.model_dump_json().encode())
             for s in batch]
@@ -242,12 +243,12 @@ def _observe(kafka: KafkaSettings, layout: TopicLayout, acknowledged: list[Signa
     ids = {str(s.signal_id) for s in acknowledged}
     resolved: dict[Key, int] = defaultdict(int)
     after = 0
-    for timestamp, doc in _read_all(kafka, layout.name("signals.resolved")):
+    for timestamp, doc in _read_all(kafka, layout.resolved):
         if doc["signal_id"] in ids:
             resolved[(doc["signal_id"], int(doc["revision"]))] += 1
             after += timestamp > fault_ms
     normalised = {str(doc["signal"]["signal_id"])
-                  for _, doc in _read_all(kafka, layout.name("signals.normalised"))}
+                  for _, doc in _read_all(kafka, layout.normalised)}
     return Arrival(predicted_keys(acknowledged), dict(resolved), after, normalised & ids)
 
 
@@ -286,19 +287,19 @@ def _warm_up(local: Settings, layout: TopicLayout, uid: str, worker: ServiceProc
     """Until one signal has come through the worker (its start-up does not count)."""
     ref = f"{uid}-warm-up"
     with Publisher(local.kafka, client_id="fault-warm-up") as publisher:
-        publisher.publish(layout.name("signals.in.{partner}", "riec"), f"riec/{ref}".encode(),
+        publisher.publish(layout.inbound_of("riec"), f"riec/{ref}".encode(),
                           json.dumps(valid_doc(partner="riec", partner_ref=ref)).encode())
     signal_id = str(signal_id_for("riec", ref))
     deadline = time.monotonic() + timeout
     while not any(d["signal_id"] == signal_id
-                  for _, d in _read_all(local.kafka, layout.name("signals.resolved"))):
+                  for _, d in _read_all(local.kafka, layout.resolved)):
         _alive(worker, log_file)
         assert time.monotonic() < deadline, "the worker resolved nothing during the warm-up"
         time.sleep(1)
 
 
 def _topics(admin: KafkaAdminClient, uid: str) -> tuple[TopicLayout, list[str]]:
-    layout = load_layout(prefix=f"{uid}.")
+    layout = topic_layout(prefix=f"{uid}.")
     specs = [*layout.topics, *changelog_topics(uid)]
     apply_topics(admin, specs)
     return layout, [s.name for s in specs]
@@ -392,7 +393,7 @@ def _record(scenario: str, brokers: str, report: Load, arrival: Arrival, injecte
 def test_kill_9_of_one_broker_of_three_under_load_loses_nothing(settings: Settings, uid: str,
                                                                 tmp_path: Path) -> None:
     def fault(servers: Stack, admin: KafkaAdminClient, layout: TopicLayout) -> str:
-        leader = _leader(admin, layout.name("signals.normalised"), 0)
+        leader = _leader(admin, layout.normalised, 0)
         [node] = [s for s in servers.servers
                   if isinstance(s, KafkaServer) and s.node_id == leader]
         assert node.process.kill() is not None, f"broker {leader} was not running"

@@ -29,8 +29,8 @@ import pytest
 from kafka import KafkaAdminClient
 from neo4j import Driver
 
+from core.settings import Settings
 from infra.stack import ServerStatus, Stack
-from ketenlink.settings import Settings
 from tests.integration.faults.pipeline_world import (
     SERVICES,
     GatewayLoad,

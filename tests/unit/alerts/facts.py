@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.evaluate import EntityFacts, Sighting
+from alerts.rules import EntityFacts, Sighting
 
 T0 = datetime(2026, 1, 1, 10, tzinfo=UTC)
 

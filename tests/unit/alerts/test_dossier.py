@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from alerts.config import INDEPENDENT_PARTNERS
 from alerts.dossier import DOSSIER_FORMAT, build_dossier, explaining_links
-from alerts.evaluate import Finding, Plan
+from alerts.rules import Finding, Plan
 from graph.analyst.model import EntitySummary, Link
 from tests.unit.alerts.facts import T0, sighting
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from alerts.config import INDEPENDENT_PARTNERS, RING_REGIONS
-from alerts.evaluate import AlertState, Finding, Plan
 from alerts.lifecycle import alert_id_for, decide, needs_sending
+from alerts.rules import AlertState, Finding, Plan
 from tests.unit.alerts.facts import sighting
 
 

@@ -15,10 +15,10 @@ from structlog.testing import capture_logs
 
 from consumers.webhook import Deliverer, dead_letter, delivery_id_of, public_url
 from consumers.webhook_secrets import SecretStore
-from infra.topics import load_layout
-from ketenlink.settings import KafkaSettings, WebhookSettings
+from core.publisher import Publisher
+from core.settings import KafkaSettings, WebhookSettings
+from core.topics import load_layout
 from policy.registry import PartnerEntry, Registry, Webhook
-from producers.publisher import Publisher
 
 
 def _entry(partner: str, url: str | None) -> PartnerEntry:

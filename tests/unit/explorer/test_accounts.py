@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.settings import ExplorerSettings, Settings
 from explorer.accounts import AccountStore
 from explorer.cli import explorer_app
 from explorer.exceptions import AccountError, AccountFileError
-from ketenlink.settings import ExplorerSettings, Settings
-from policy.clearance import load_clearances
+from policy.registry import load_clearances
 
 CLEARANCES = load_clearances()
 

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from generator import PARTNER_FILES
 from policy.registry import load_registry
 from producers.adapters import adapter_for
 from producers.adapters.base import Parsed, Rejected, Skipped
-from producers.generate import PARTNER_FILES
 from producers.pseudonym import Pseudonymiser
 from streams.exceptions import RecordRejected
 from streams.intake import Source, accept
-from streams.route import route
+from streams.recipients import route
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from core.kafka_clients import faust_broker
+from core.settings import KafkaSettings, Settings
+from core.topics import Replication, TopicSpec
 from infra.kafka_server import server_properties
 from infra.stack import recorded_brokers, with_brokers
-from infra.topics import Replication, TopicSpec
-from ketenlink.kafka_clients import faust_broker
-from ketenlink.settings import KafkaSettings, Settings
 
 CLUSTER = KafkaSettings(port=29092, controller_port=29093, brokers=3)
 

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from core.kafka_clients import KafkaLoginError, client_options, faust_credentials
+from core.settings import KafkaSettings
+from core.topics import load_layout
 from infra.kafka_security import (
     ADMIN_USER,
     Grant,
@@ -19,9 +22,6 @@ from infra.kafka_security import (
     users,
 )
 from infra.kafka_server import server_properties
-from infra.topics import load_layout
-from ketenlink.kafka_clients import KafkaLoginError, client_options, faust_credentials
-from ketenlink.settings import KafkaSettings
 
 LAYOUT = load_layout(prefix="p.")
 TABLE = acl_table(LAYOUT, "app")

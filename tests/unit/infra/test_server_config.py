@@ -3,9 +3,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from core.settings import KafkaSettings, Neo4jSettings
 from infra.kafka_server import new_cluster_id, server_properties
 from infra.neo4j_server import neo4j_conf
-from ketenlink.settings import KafkaSettings, Neo4jSettings
 
 
 def _props(text: str) -> dict[str, str]:

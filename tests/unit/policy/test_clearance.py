@@ -8,18 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from policy.clearance import (
-    DISTRIBUTIONS,
-    PURPOSES,
-    Caller,
-    Clearance,
-    clearance_for,
-    load_clearances,
-    may_see,
-    require_role,
-    visible_pairs,
-)
+from policy.clearance import DISTRIBUTIONS, PURPOSES, Caller, Clearance, may_see, require_role, visible_pairs
 from policy.exceptions import ClearanceError, RoleRequiredError, UnknownPartnerError
+from policy.registry import clearance_for, load_clearances
 
 _UP_TO_STRICT = {"clear", "green", "amber", "amber+strict"}
 EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.exceptions import TopicSpecError
-from infra.topics import load_layout
+from core.exceptions import TopicSpecError
+from core.topics import apply_topics, load_layout
 from policy.exceptions import RetentionPolicyError
 from policy.registry import load_registry
 from policy.retention import (
@@ -18,6 +18,7 @@ from policy.retention import (
     expires_at,
     is_expired,
     load_retention,
+    topic_layout,
 )
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -94,11 +95,22 @@ def test_every_publishing_partner_has_its_own_rule_and_every_rule_a_known_partne
 
 
 def test_inbound_topics_take_their_retention_from_the_policy(policy: RetentionPolicy) -> None:
-    layout = load_layout(prefix="x.")
+    layout = topic_layout(prefix="x.")
     retention = {t.name: t.retention_ms for t in layout.topics if ".signals.in." in t.name}
     assert retention == {f"x.signals.in.{p}": policy.rule(p).inbound_days * DAY_MS
                          for p in layout.partners}
     assert retention["x.signals.in.stichting-m"] == 3 * DAY_MS
+
+
+def test_a_layout_loaded_only_to_name_topics_cannot_be_applied() -> None:
+    """``load_layout`` without the policy marks the inbound topics; ``apply_topics`` refuses
+    them before it talks to any broker, so no partner's retention is silently reset."""
+    naming = load_layout()
+    marked = [t for t in naming.topics if t.retention_from_policy]
+    assert {t.name for t in marked} == set(naming.inbound())
+    with pytest.raises(TopicSpecError, match="retention policy"):
+        apply_topics(None, marked)  # type: ignore[arg-type]  # refused before any admin call
+    assert not any(t.retention_from_policy for t in topic_layout().topics)
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from producers.deidentify import NAME_REMOVED, Deidentifier, Identity, name_finder
-from producers.deidentify_eval import (
+from bench.deidentify_eval import (
     DEFAULT_CORPUS,
     Case,
     evaluate,
@@ -17,6 +16,7 @@ from producers.deidentify_eval import (
     survivors,
     wire,
 )
+from producers.deidentify import NAME_REMOVED, Deidentifier, Identity, name_finder
 
 CASES = load_corpus(DEFAULT_CORPUS)
 

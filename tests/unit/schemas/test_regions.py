@@ -3,7 +3,7 @@ schemas/regions.yaml (the generator keeps its own table for realism; this keeps 
 
 from __future__ import annotations
 
-from producers.generate.places import MUNICIPALITIES, RIEC_REGIONS
+from generator.places import MUNICIPALITIES, RIEC_REGIONS
 from schemas.regions import address_municipality, municipality_code, region_of, regions
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from bench.gateway import SAMPLE_BSN, sample_signal
 from producers.exceptions import BodyTooLargeError, PayloadError
-from producers.gateway.bench import SAMPLE_BSN, sample_signal
 from producers.gateway.payload import (
     Body,
     claimed_partners,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ketenlink.http_serving import serve_in_background
+from core.http_serving import serve_in_background
 from producers.exceptions import GatewayStartError
 from producers.gateway.server import _listen
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ketenlink.settings import GatewaySettings, Settings
+from core.settings import GatewaySettings, Settings
 from producers.exceptions import TokenRejectedError, TokenStoreError, UnknownPartnerError
 from producers.gateway.server import create_token, list_tokens, revoke_tokens
 from producers.gateway.tokens import TokenStore

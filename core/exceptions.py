@@ -1,0 +1,34 @@
+"""The project's root exception, and the errors of the ground floor (Kafka publishing, the topic
+spec, HTTP serving); each other package subclasses the root in its own exceptions.py."""
+
+
+class KetenlinkError(Exception):
+    """Root of every error Ketenlink raises on purpose.
+
+    Subclasses carry the facts of the failure as attributes so that callers and
+    structlog can report them without parsing the message.
+    """
+
+
+class ServerStartError(KetenlinkError):
+    """An HTTP service cannot start: its address is taken, or a server it needs is unreachable."""
+
+    def __init__(self, service: str, host: str, port: int, reason: str) -> None:
+        self.service, self.host, self.port, self.reason = service, host, port, reason
+        super().__init__(f"the {service} cannot start on {host}:{port}: {reason}")
+
+
+class PublishError(KetenlinkError):
+    """The broker did not acknowledge a record; it must not be reported as published."""
+
+    def __init__(self, topic: str, key: bytes | None, cause: Exception) -> None:
+        self.topic, self.key, self.cause = topic, key, cause
+        super().__init__(f"publishing to {topic} (key {key!r}) failed: {cause}")
+
+
+class TopicSpecError(KetenlinkError):
+    """The declarative topic spec is invalid or cannot be applied to the broker."""
+
+    def __init__(self, topic: str, problem: str) -> None:
+        self.topic, self.problem = topic, problem
+        super().__init__(f"topic {topic!r}: {problem}")

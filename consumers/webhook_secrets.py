@@ -13,19 +13,16 @@ gateway's token store does.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import secrets
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from consumers.exceptions import WebhookSecretError
-from core.private_files import locked, write_private
+from core.private_model_file import PrivateModelFile, Stamp
 
 log = structlog.get_logger(__name__)
 
@@ -55,8 +52,9 @@ class SecretStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._file = PrivateModelFile(path, SecretFile, "secrets file", WebhookSecretError)
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: Stamp | None = None
         self._secrets: dict[str, SecretRecord] = {}
 
     def get(self, partner: str) -> str | None:
@@ -78,52 +76,20 @@ class SecretStore:
         """Create or replace the partner's secret; returns it (the only time it is shown)."""
         secret = SECRET_PREFIX + secrets.token_urlsafe(32)
         record = SecretRecord(secret=secret, created_at=datetime.now(UTC))
-        with self._locked():
-            current = self._read()
+        with self._file.locked():
+            current = self._file.read()
             replaced = partner in current.secrets
-            self._write(SecretFile(version=current.version,
+            self._file.write(SecretFile(version=current.version,
                                    secrets={**current.secrets, partner: record}))
         log.info("webhook.secret.rotated" if replaced else "webhook.secret.created",
                  partner=partner, path=str(self.path))
         return secret
 
     def _refresh(self) -> None:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
+        stamp = self._file.stamp()
+        if stamp is None:
             self._stamp, self._secrets = None, {}
-            return
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp == self._stamp:
-            return
-        if st.st_mode & 0o077:
-            log.warning("webhook.secrets.permissions", path=str(self.path),
-                        mode=oct(st.st_mode & 0o777), expected="0o600")
-        self._secrets = dict(self._read().secrets)
-        self._stamp = stamp
-        log.info("webhook.secrets.loaded", path=str(self.path), partners=sorted(self._secrets))
-
-    def _read(self) -> SecretFile:
-        try:
-            return SecretFile.model_validate_json(self.path.read_bytes())
-        except FileNotFoundError:
-            return SecretFile()
-        except OSError as exc:
-            raise WebhookSecretError(self.path, f"cannot be read ({exc.strerror})") from exc
-        except ValidationError as exc:
-            raise WebhookSecretError(self.path, f"is not a valid secrets file: {exc}") from exc
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        try:
-            with locked(self.path):
-                yield
-        except OSError as exc:
-            raise WebhookSecretError(self.path, f"cannot be locked ({exc.strerror})") from exc
-
-    def _write(self, content: SecretFile) -> None:
-        data = json.dumps(content.model_dump(mode="json"), indent=2).encode() + b"\n"
-        try:
-            write_private(self.path, data)
-        except OSError as exc:
-            raise WebhookSecretError(self.path, f"cannot be written ({exc.strerror})") from exc
+        elif stamp != self._stamp:
+            self._secrets = dict(self._file.read().secrets)
+            self._stamp = stamp
+            log.info("webhook.secrets.loaded", path=str(self.path), partners=sorted(self._secrets))

@@ -13,21 +13,18 @@ name or resetting a password ends every session opened before.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import json
 import re
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from core.private_files import locked, write_private
+from core.private_model_file import PrivateModelFile
 from explorer.exceptions import AccountError, AccountFileError
 from policy.clearance import Clearance
 
@@ -75,7 +72,7 @@ class AccountStore:
     disabled account is refused at once."""
 
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self._file = PrivateModelFile(path, AccountFile, "account file", AccountFileError)
 
     def add(self, username: str, clearance: Clearance, password: str | None = None) -> str:
         """Create ``username`` for the partner of ``clearance`` (which must have the analyst
@@ -88,50 +85,50 @@ class AccountStore:
         password, salt, digest = _new_credentials(username, password)
         record = AccountRecord(partner=clearance.partner_id, salt=salt, hash=digest,
                                created_at=datetime.now(UTC))
-        with self._locked():
-            current = self._read()
+        with self._file.locked():
+            current = self._file.read()
             if username in current.accounts:
                 raise AccountError(username, "exists already (remove it first)")
-            self._write(AccountFile(accounts={**current.accounts, username: record}))
+            self._file.write(AccountFile(accounts={**current.accounts, username: record}))
         log.info("explorer.account_added", username=username, partner=clearance.partner_id,
-                 users_file=str(self._path))
+                 users_file=str(self._file.path))
         return password
 
     def reset_password(self, username: str, password: str | None = None) -> str:
         """Give ``username`` a new password (generated when not given) and return it; every
         session opened with the old one ends at its next request. Refuses an unknown name."""
         password, salt, digest = _new_credentials(username, password)
-        with self._locked():
-            current = self._read()
+        with self._file.locked():
+            current = self._file.read()
             record = current.accounts.get(username)
             if record is None:
                 raise AccountError(username, "no such account")
-            self._write(AccountFile(accounts={
+            self._file.write(AccountFile(accounts={
                 **current.accounts,
                 username: record.model_copy(update={"salt": salt, "hash": digest})}))
         log.info("explorer.account_password_reset", username=username, partner=record.partner,
-                 users_file=str(self._path))
+                 users_file=str(self._file.path))
         return password
 
     def remove(self, username: str) -> bool:
         """Delete an account; whether it existed. Its open sessions end at their next request,
         also when the name is created again."""
-        with self._locked():
-            current = self._read()
+        with self._file.locked():
+            current = self._file.read()
             if username not in current.accounts:
                 return False
-            self._write(AccountFile(accounts={k: v for k, v in current.accounts.items()
+            self._file.write(AccountFile(accounts={k: v for k, v in current.accounts.items()
                                               if k != username}))
-        log.info("explorer.account_removed", username=username, users_file=str(self._path))
+        log.info("explorer.account_removed", username=username, users_file=str(self._file.path))
         return True
 
     def usernames(self) -> dict[str, str]:
         """Every account's name and partner (never a hash)."""
-        return {name: record.partner for name, record in sorted(self._read().accounts.items())}
+        return {name: record.partner for name, record in sorted(self._file.read().accounts.items())}
 
     def verify(self, username: str, password: str) -> Account | None:
         """The account when the password is right and the account enabled, else None."""
-        record = self._read().accounts.get(username)
+        record = self._file.read().accounts.get(username)
         salt = bytes.fromhex(record.salt) if record else _DUMMY_SALT
         given = _hash(password, salt)
         if record is None or record.disabled or not hmac.compare_digest(given, record.hash):
@@ -141,7 +138,7 @@ class AccountStore:
     def current(self, username: str) -> Account | None:
         """The account as the file holds it now (partner and credential stamp), or None when
         it is absent or disabled: a session is honoured only while this equals its account."""
-        record = self._read().accounts.get(username)
+        record = self._file.read().accounts.get(username)
         if record is None or record.disabled:
             return None
         return Account(username, record.partner, record.salt)
@@ -149,28 +146,6 @@ class AccountStore:
     def active(self, username: str) -> bool:
         return self.current(username) is not None
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        try:
-            with locked(self._path):
-                yield
-        except OSError as exc:
-            raise AccountFileError(self._path, str(exc)) from exc
-
-    def _read(self) -> AccountFile:
-        try:
-            return AccountFile.model_validate_json(self._path.read_bytes())
-        except FileNotFoundError:
-            return AccountFile()
-        except (OSError, ValidationError) as exc:
-            raise AccountFileError(self._path, str(exc).splitlines()[0]) from exc
-
-    def _write(self, content: AccountFile) -> None:
-        try:
-            write_private(self._path, json.dumps(content.model_dump(mode="json"), indent=2,
-                                                 sort_keys=True).encode())
-        except OSError as exc:
-            raise AccountFileError(self._path, str(exc)) from exc
 
 
 def _new_credentials(username: str, password: str | None) -> tuple[str, str, str]:

@@ -12,19 +12,16 @@ creating or revoking tokens while the gateway runs is safe; the gateway notices 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import json
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.private_files import locked, write_private
+from core.private_model_file import PrivateModelFile, Stamp
 from producers.exceptions import TokenRejectedError, TokenStoreError
 
 log = structlog.get_logger(__name__)
@@ -73,7 +70,8 @@ class TokenStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._stamp: tuple[int, int, int] | None = None
+        self._file = PrivateModelFile(path, TokenFile, "tokens file", TokenStoreError)
+        self._stamp: Stamp | None = None
         self._by_id: dict[str, TokenRecord] = {}
 
     # -- checking (the gateway) -------------------------------------------------------------
@@ -101,30 +99,13 @@ class TokenStore:
         return tuple(self._by_id.values())
 
     def _refresh(self) -> None:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:  # no file, no tokens: every request is refused
+        stamp = self._file.stamp()
+        if stamp is None:  # no file, no tokens: every request is refused
             self._stamp, self._by_id = None, {}
-            return
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp == self._stamp:
-            return
-        if st.st_mode & 0o077:
-            log.warning("gateway.tokens.permissions", path=str(self.path),
-                        mode=oct(st.st_mode & 0o777), expected="0o600")
-        self._by_id = {r.token_id: r for r in self._read().tokens}
-        self._stamp = stamp
-        log.info("gateway.tokens.loaded", path=str(self.path), tokens=len(self._by_id))
-
-    def _read(self) -> TokenFile:
-        try:
-            return TokenFile.model_validate_json(self.path.read_bytes())
-        except FileNotFoundError:
-            return TokenFile()
-        except OSError as exc:
-            raise TokenStoreError(self.path, f"cannot be read ({exc.strerror})") from exc
-        except ValidationError as exc:
-            raise TokenStoreError(self.path, f"is not a valid tokens file: {exc}") from exc
+        elif stamp != self._stamp:
+            self._by_id = {r.token_id: r for r in self._file.read().tokens}
+            self._stamp = stamp
+            log.info("gateway.tokens.loaded", path=str(self.path), tokens=len(self._by_id))
 
     # -- issuing and revoking (the CLI) -----------------------------------------------------
 
@@ -135,37 +116,22 @@ class TokenStore:
         salt = secrets.token_bytes(_SALT_BYTES)
         record = TokenRecord(token_id=token_id, partner=partner, salt=salt.hex(),
                              sha256=_digest(salt, token), created_at=datetime.now(UTC))
-        with self._locked():
-            current = self._read()
-            self._write(TokenFile(version=current.version, tokens=(*current.tokens, record)))
+        with self._file.locked():
+            current = self._file.read()
+            self._file.write(TokenFile(version=current.version, tokens=(*current.tokens, record)))
         log.info("gateway.token.created", partner=partner, token_id=token_id)
         return token
 
     def revoke(self, partner: str) -> int:
         """Revoke every active token of ``partner``; the number revoked (0 if none)."""
         now = datetime.now(UTC)
-        with self._locked():
-            current = self._read()
+        with self._file.locked():
+            current = self._file.read()
             revoked = [r.token_id for r in current.tokens
                        if r.partner == partner and r.revoked_at is None]
             if revoked:
                 tokens = tuple(r.model_copy(update={"revoked_at": now}) if r.token_id in revoked
                                else r for r in current.tokens)
-                self._write(TokenFile(version=current.version, tokens=tokens))
+                self._file.write(TokenFile(version=current.version, tokens=tokens))
         log.info("gateway.token.revoked", partner=partner, token_ids=revoked)
         return len(revoked)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        try:
-            with locked(self.path):
-                yield
-        except OSError as exc:
-            raise TokenStoreError(self.path, f"cannot be locked ({exc.strerror})") from exc
-
-    def _write(self, content: TokenFile) -> None:
-        data = json.dumps(content.model_dump(mode="json"), indent=2).encode() + b"\n"
-        try:
-            write_private(self.path, data)
-        except OSError as exc:
-            raise TokenStoreError(self.path, f"cannot be written ({exc.strerror})") from exc

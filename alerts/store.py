@@ -33,7 +33,7 @@ from neo4j import READ_ACCESS, Driver, ManagedTransaction, RoutingControl
 from alerts.exceptions import AlertConflictError
 from alerts.rules import AlertState, EntityFacts, Sighting
 from graph.analyst.build import entity_label, to_datetime
-from graph.upsert import MAX_REDIRECTS
+from graph.cypher_parts import MAX_REDIRECTS
 from policy.clearance import Clearance, visible_pairs
 from policy.registry import Registry
 from policy.view import record_view

@@ -49,9 +49,9 @@ from neo4j import Driver
 
 from core.kafka_clients import client_options
 from core.settings import KafkaSettings
+from graph.cypher_parts import MERGE_CLUSTERS_OF_IDS
 from graph.exceptions import ErasureInputError, ErasureRefusedError
 from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
-from graph.upsert import MAX_REDIRECTS
 from policy.suppression import Suppression, Suppressor
 from schemas.graph_model import ENTITY_LABEL
 
@@ -60,14 +60,7 @@ log = structlog.get_logger(__name__)
 ERASE_ACTION = "erasure.person"
 PSEUDONYM = re.compile(r"ps1:[0-9a-f]{64}")
 
-CLUSTER = f"""
-UNWIND $ids AS id
-MATCH (e:{ENTITY_LABEL} {{entity_id: id}})
-OPTIONAL MATCH (e)-[:MERGED_INTO*1..{MAX_REDIRECTS}]->(t:{ENTITY_LABEL})
-  WHERE NOT (t)-[:MERGED_INTO]->()
-WITH DISTINCT coalesce(t, e) AS root
-MATCH (x:{ENTITY_LABEL})-[:MERGED_INTO*0..{MAX_REDIRECTS}]->(root)
-WITH DISTINCT x
+CLUSTER = MERGE_CLUSTERS_OF_IDS + """WITH DISTINCT x
 RETURN x.entity_id AS entity_id, x:Person AS person,
        [(a:Alert)-[:ABOUT]->(x) | a.alert_id] AS alerts
 """

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import structlog
 from neo4j import Driver, ManagedTransaction, Record, Transaction
 
-from graph.upsert import MAX_REDIRECTS
+from graph.cypher_parts import MERGE_CLUSTERS_OF_IDS, RECOMPUTE_PROVENANCE
 from policy.retention import RetentionPolicy, SignalFacts, is_expired
 from policy.suppression import Suppression, Suppressor
 from schemas.graph_model import ENTITY_LABEL
@@ -91,11 +91,7 @@ WHERE r.signal_ids IS NOT NULL AND s.signal_id IN r.signal_ids
 WITH DISTINCT r
 SET r.signal_ids = [x IN r.signal_ids WHERE NOT x IN $ids]
 WITH r
-OPTIONAL MATCH (other:Signal) WHERE other.signal_id IN r.signal_ids
-WITH r, other ORDER BY other.partner_id
-WITH r, collect(DISTINCT other.partner_id) AS partners, min(other.observed_at) AS first,
-     max(other.observed_at) AS last
-SET r.partners = partners, r.first_seen = first, r.last_seen = last
+{RECOMPUTE_PROVENANCE}
 WITH r, size(r.signal_ids) = 0 AS empty
 CALL (r, empty) {{
   WITH r WHERE empty
@@ -129,16 +125,9 @@ RETURN count(s) AS signals, sum(mentions) AS mentions, collect(mentioned) AS men
 """
 """Delete the signals with their edges; the entities they mentioned, to sweep."""
 
-SWEEP_ENTITIES = f"""
-UNWIND $ids AS id
-MATCH (e:{ENTITY_LABEL} {{entity_id: id}})
-OPTIONAL MATCH (e)-[:MERGED_INTO*1..{MAX_REDIRECTS}]->(t:{ENTITY_LABEL})
-  WHERE NOT (t)-[:MERGED_INTO]->()
-WITH DISTINCT coalesce(t, e) AS root
-MATCH (x:{ENTITY_LABEL})-[:MERGED_INTO*0..{MAX_REDIRECTS}]->(root)
-WITH root, collect(DISTINCT x) AS cluster
-WHERE none(x IN cluster WHERE EXISTS {{ (x)<-[:MENTIONS]-(:Signal) }}
-                           OR EXISTS {{ (x)<-[:ABOUT]-(:Alert) }})
+SWEEP_ENTITIES = MERGE_CLUSTERS_OF_IDS + """WITH root, collect(DISTINCT x) AS cluster
+WHERE none(x IN cluster WHERE EXISTS { (x)<-[:MENTIONS]-(:Signal) }
+                           OR EXISTS { (x)<-[:ABOUT]-(:Alert) })
 UNWIND cluster AS x
 WITH DISTINCT x
 DETACH DELETE x

@@ -38,13 +38,12 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
+from graph.cypher_parts import MAX_REDIRECTS, RECOMPUTE_PROVENANCE
 from schemas.graph_model import ENTITY_LABEL, entity_properties, relation_types
 from schemas.subjects import GRAPH_LABEL
 
 FIRST_REVISION = 1
 """The revision ``streams.dedupe`` gives a signal's first version."""
-MAX_REDIRECTS = 20
-"""How long a ``MERGED_INTO`` chain is followed (writes and analyst queries alike)."""
 _CANONICAL = (f"[:MERGED_INTO*1..{MAX_REDIRECTS}]->({{var}}:{ENTITY_LABEL}) "
               "WHERE NOT ({var})-[:MERGED_INTO]->()")
 
@@ -74,11 +73,7 @@ CALL (s, rels) {{
   UNWIND rels AS r
   SET r.signal_ids = [x IN r.signal_ids WHERE x <> s.signal_id]
   WITH r
-  OPTIONAL MATCH (other:Signal) WHERE other.signal_id IN r.signal_ids
-  WITH r, other ORDER BY other.partner_id
-  WITH r, collect(DISTINCT other.partner_id) AS partners, min(other.observed_at) AS first,
-       max(other.observed_at) AS last
-  SET r.partners = partners, r.first_seen = first, r.last_seen = last
+{RECOMPUTE_PROVENANCE}
   WITH r WHERE size(r.signal_ids) = 0
   DELETE r
 }}

@@ -16,9 +16,9 @@ only the global ones (clusters, ring seeds) scan.
 
 from __future__ import annotations
 
+from graph.cypher_parts import MAX_REDIRECTS
 from graph.exceptions import SchemaError
 from graph.schema import IDENTIFIER
-from graph.upsert import MAX_REDIRECTS
 from schemas.graph_model import ENTITY_LABEL, SEARCH_INDEX, relation_types
 
 

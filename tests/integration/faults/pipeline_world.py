@@ -38,7 +38,7 @@ from bench.route import _signals, _subscribe_everyone, _warm_up
 from core.service_processes import ServiceProcess
 from core.settings import Settings
 from core.topics import TopicLayout, apply_topics
-from graph.upsert import MAX_REDIRECTS
+from graph.cypher_parts import MAX_REDIRECTS
 from infra.offsets import wait_committed
 from policy.live import LiveRegistry
 from policy.registry import Registry

@@ -10,7 +10,7 @@ class KetenlinkError(Exception):
     """
 
 
-class ServerStartError(KetenlinkError):
+class ServiceStartError(KetenlinkError):
     """An HTTP service cannot start: its address is taken, or a server it needs is unreachable."""
 
     def __init__(self, service: str, host: str, port: int, reason: str) -> None:

@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.exceptions import ServerStartError
+from core.exceptions import ServiceStartError
 from core.settings import TlsFiles
 
 log = structlog.get_logger(__name__)
@@ -57,7 +57,7 @@ def listen(host: str, port: int, service: str, port_setting: str) -> socket.sock
     """A listening TCP socket created with ``proto=IPPROTO_TCP``: asyncio sets TCP_NODELAY on
     accepted connections only then, and without it every keep-alive response waits ~40 ms
     (Nagle against delayed ACKs; ``socket.create_server`` leaves ``proto`` at 0). A taken port
-    raises ``ServerStartError`` naming ``port_setting``."""
+    raises ``ServiceStartError`` naming ``port_setting``."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP,
@@ -71,7 +71,7 @@ def listen(host: str, port: int, service: str, port_setting: str) -> socket.sock
             sock.close()
             raise
     except OSError as exc:
-        raise ServerStartError(service, host, port, f"cannot listen ({exc.strerror or exc}); "
+        raise ServiceStartError(service, host, port, f"cannot listen ({exc.strerror or exc}); "
                                f"stop the process using the port or set {port_setting}") from exc
     return sock
 
@@ -86,7 +86,7 @@ def uvicorn_server(app: FastAPI, tls: TlsFiles | None = None,
         for path in (tls.cert_file, tls.key_file):
             if not path.is_file():
                 host, port = sock.getsockname()[:2] if sock is not None else ("-", 0)
-                raise ServerStartError(service, host, port, f"the TLS file {path} does not exist")
+                raise ServiceStartError(service, host, port, f"the TLS file {path} does not exist")
         cert, key = str(tls.cert_file), str(tls.key_file)
     return uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                          server_header=False, ssl_certfile=cert,
@@ -126,7 +126,7 @@ def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0,
     bound_host, bound_port = sock.getsockname()[:2]
     try:
         server = uvicorn_server(app, tls, sock)
-    except ServerStartError:
+    except ServiceStartError:
         sock.close()
         raise
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
@@ -136,7 +136,7 @@ def serve_in_background(app: FastAPI, host: str = "127.0.0.1", port: int = 0,
         deadline = time.monotonic() + _STARTUP_TIMEOUT_S
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise ServerStartError("background server", bound_host, bound_port,
+                raise ServiceStartError("background server", bound_host, bound_port,
                                        "uvicorn did not start")
             time.sleep(0.01)
         yield base_url(bound_host, bound_port, tls or TlsFiles())

@@ -28,7 +28,7 @@ log = structlog.get_logger(__name__)
 
 def run_explorer(settings: Settings) -> None:
     """Serve the explorer on ``settings.explorer.host``/``port`` until SIGINT or SIGTERM.
-    Raises ``ServerStartError`` when the port is taken, before connecting to anything."""
+    Raises ``ServiceStartError`` when the port is taken, before connecting to anything."""
     config = settings.explorer
     sock = listen(config.host, config.port, "explorer", "KETENLINK_EXPLORER__PORT")
     layout = load_layout(prefix=settings.topic_prefix)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.exceptions import KetenlinkError, ServerStartError
+from core.exceptions import KetenlinkError, ServiceStartError
 
 
 class UnknownPartnerError(KetenlinkError):
@@ -49,7 +49,7 @@ class PayloadError(KetenlinkError):
         super().__init__(f"{detail} ({len(issues)} issue(s))")
 
 
-class GatewayStartError(ServerStartError):
+class GatewayStartError(ServiceStartError):
     """The gateway cannot start: its address is taken, or the broker is unreachable."""
 
     def __init__(self, host: str, port: int, reason: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import structlog
 from kafka.errors import KafkaError
 
-from core.exceptions import ServerStartError
+from core.exceptions import ServiceStartError
 from core.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
 from core.publisher import Publisher
 from core.settings import Settings
@@ -100,5 +100,5 @@ def _publisher(settings: Settings, host: str, port: int) -> Iterator[Publisher]:
 def _listen(host: str, port: int) -> socket.socket:
     try:
         return listen(host, port, "gateway", "KETENLINK_GATEWAY__PORT")
-    except ServerStartError as exc:
+    except ServiceStartError as exc:
         raise GatewayStartError(host, port, exc.reason) from exc

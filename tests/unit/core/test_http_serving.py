@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from core.exceptions import ServerStartError
+from core.exceptions import ServiceStartError
 from core.http_serving import serve_in_background
 from core.settings import ExplorerSettings, TlsFiles
 from infra.tls import ensure_ca, ensure_server_certificate
@@ -41,7 +41,7 @@ def test_a_service_with_tls_answers_https_only(tmp_path: Path) -> None:
 
 def test_missing_tls_files_are_named(tmp_path: Path) -> None:
     tls = TlsFiles(cert_file=tmp_path / "cert.pem", key_file=tmp_path / "key.pem")
-    with pytest.raises(ServerStartError, match=r"cert\.pem"), \
+    with pytest.raises(ServiceStartError, match=r"cert\.pem"), \
             serve_in_background(_app(), tls=tls):
         pass
 

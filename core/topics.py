@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.exceptions import TopicSpecError
+from core.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -271,6 +273,17 @@ def load_layout(path: Path | None = None, prefix: str = "",
     _no_duplicates(topics)
     return TopicLayout(partners=spec.partners, topics=tuple(topics), prefix=prefix,
                        recipients=spec.recipients)
+
+
+def topics_of(settings: Settings) -> TopicLayout:
+    """The layout of this installation's topics (``settings.topic_prefix``), read once per
+    prefix: the handles every service names its topics by."""
+    return _layout_with_prefix(settings.topic_prefix)
+
+
+@functools.cache
+def _layout_with_prefix(prefix: str) -> TopicLayout:
+    return load_layout(prefix=prefix)
 
 
 def _partner_overrides(name: str, from_policy: object, partners: Sequence[str],

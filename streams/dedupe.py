@@ -32,7 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.signal import Signal
-from streams.store_keys import content_key, reference_key, verdict_key
+from streams.store_keys import REFERENCE, VERDICT, content_key
 
 _NOT_CONTENT = {"signal_id", "partner_ref", "reported_at"}
 """Left out of the fingerprint: identity and the moment of sending, not the facts."""
@@ -73,12 +73,12 @@ def deduplicate(store: MutableMapping[str, Any], signal: Signal, source: str) ->
     record the verdict in ``store``."""
     signal_id = str(signal.signal_id)
     fp = fingerprint(signal)
-    seen = store.get(verdict_key(source))
+    seen = store.get(VERDICT + source)
     if seen is not None:
         verdict, revision, duplicate_of = seen
         return Deduplicated(Verdict(verdict), signal_id, revision, fp, duplicate_of, replayed=True)
     key = f"{signal.partner}/{signal.partner_ref}"
-    history = store.get(reference_key(key))
+    history = store.get(REFERENCE + key)
     first_with_content = store.get(content_key(signal.partner, fp))
     if history is not None and fp in history["fingerprints"]:
         if history.get("origin", {}).get(fp) == source:  # our own write, its verdict lost
@@ -90,13 +90,13 @@ def deduplicate(store: MutableMapping[str, Any], signal: Signal, source: str) ->
         revision = 1 if history is None else history["revision"] + 1
         fingerprints = [fp] if history is None else [*history["fingerprints"], fp]
         origin = {} if history is None else history.get("origin", {})
-        store[reference_key(key)] = {"revision": revision, "fingerprints": fingerprints,
-                                     "origin": {**origin, fp: source}}
+        store[REFERENCE + key] = {"revision": revision, "fingerprints": fingerprints,
+                                  "origin": {**origin, fp: source}}
         if first_with_content is None:
             store[content_key(signal.partner, fp)] = key
         result = Deduplicated(Verdict.NEW if revision == 1 else Verdict.REVISION, signal_id,
                               revision, fp)
-    store[verdict_key(source)] = [result.verdict.value, result.revision, result.duplicate_of]
+    store[VERDICT + source] = [result.verdict.value, result.revision, result.duplicate_of]
     return result
 
 
@@ -108,5 +108,5 @@ def _replayed_first(store: MutableMapping[str, Any], signal: Signal, history: di
     verdict = Verdict.NEW if revision == 1 else Verdict.REVISION
     if store.get(content_key(signal.partner, fp)) is None:
         store[content_key(signal.partner, fp)] = f"{signal.partner}/{signal.partner_ref}"
-    store[verdict_key(source)] = [verdict.value, revision, None]
+    store[VERDICT + source] = [verdict.value, revision, None]
     return Deduplicated(verdict, str(signal.signal_id), revision, fp, replayed=True)

@@ -40,14 +40,14 @@ from streams.resolve import features
 from streams.resolve.state import State
 from streams.store_keys import (
     ADDRESSES,
+    FACTS,
     IDENTIFIERS,
+    PROFILE,
     PROFILE_KIND,
+    REDIRECT,
     block_key,
-    facts_key,
     holders_key,
     identifier_key,
-    profile_key,
-    redirect_key,
     strong_key,
 )
 
@@ -103,10 +103,10 @@ def _forget_entity(entity: str, signals: MutableMapping[str, Any],
             keys = [*(block_key(kind, k) for k in blocks(profile)),
                     *(holders_key(kind, a) for a in profile.get(ADDRESSES) or ())]
             members = _unfile(resolver, state, keys, entity, out)
-        _delete(resolver, profile_key(entity), out)
+        _delete(resolver, PROFILE + entity, out)
     for node in sorted(members | {entity}):
-        _delete(resolver, redirect_key(node), out)
-        _delete(signals, facts_key(node), out)
+        _delete(resolver, REDIRECT + node, out)
+        _delete(signals, FACTS + node, out)
     if len(out.keys) > before:
         out.entities.extend(sorted(members | {entity}))
 

@@ -19,7 +19,7 @@ from schemas.signal import Signal
 from streams.dedupe import Deduplicated, deduplicate
 from streams.resolve import Merge, Resolution, Resolver
 from streams.risk import MAX_EVIDENCE, Evidence, part_points
-from streams.store_keys import facts_key, merges_key
+from streams.store_keys import FACTS, MERGES
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,9 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     for merge in merges:
         _absorb(store, merge)
     if merges:  # kept so that a replay emits them again: the first output may have been lost
-        store[merges_key(source_id)] = [m.to_json() for m in merges]
+        store[MERGES + source_id] = [m.to_json() for m in merges]
     elif dedup.replayed:
-        merges = tuple(Merge(**m) for m in store.get(merges_key(source_id)) or ())
+        merges = tuple(Merge(**m) for m in store.get(MERGES + source_id) or ())
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
                                                                      resolutions, strict=True)}
     corroborated_by, risk = _observe(store, signal, dedup.signal_id, entity_of.values())
@@ -103,16 +103,16 @@ def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> di
 
 
 def _entity_facts(store: MutableMapping[str, Any], entity_id: str) -> dict[str, Any]:
-    return store.get(facts_key(entity_id)) or {"partners": [], "evidence": []}
+    return store.get(FACTS + entity_id) or {"partners": [], "evidence": []}
 
 
 def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
     """The survivor of a merge inherits the partners and the evidence of the merged entity."""
-    merged = store.get(facts_key(merge.merged))
+    merged = store.get(FACTS + merge.merged)
     if merged:
         into = _entity_facts(store, merge.into)
         by_signal = {e[0]: e for e in [*merged["evidence"], *into["evidence"]]}
-        store[facts_key(merge.into)] = {"partners": sorted({*into["partners"], *merged["partners"]}),
+        store[FACTS + merge.into] = {"partners": sorted({*into["partners"], *merged["partners"]}),
                                      "evidence": _newest(by_signal.values())}
 
 
@@ -130,7 +130,7 @@ def _observe(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
         facts = _entity_facts(store, entity_id)
         others.update(p for p in facts["partners"] if p != signal.partner)
         evidence = _newest([*(e for e in facts["evidence"] if e[0] != signal_id), item])
-        store[facts_key(entity_id)] = {"partners": sorted({*facts["partners"], signal.partner}),
+        store[FACTS + entity_id] = {"partners": sorted({*facts["partners"], signal.partner}),
                                     "evidence": evidence}
         total, parts = part_points((Evidence.from_row(e) for e in evidence), signal.reported_at)
         risk[entity_id] = {"score": total, "parts": parts}

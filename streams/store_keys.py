@@ -21,13 +21,15 @@ PROFILE: Final = "e:"
 REDIRECT: Final = "m:"
 """``m:<entity id>`` -> the entity it was merged into."""
 STRONG: Final = "k:"
-"""``k:<kind>:<strong key>`` -> the entity that first held the key (``identifier_key``, ...)."""
+"""``k:<kind>:<strong key>`` -> the entity that first held the key (``streams.resolve.features``:
+``identifier_key``, ``kvk_key``, an address key, a phone number, ...)."""
 BLOCK: Final = "b:"
 """``b:<kind>:<blocking key>`` -> the entity ids filed under it (at most ``block_cap``)."""
 HOLDERS: Final = "g:"
 """``g:<kind>:<address key>`` -> distinct holders of the address (up to ``generic_limit + 1``)."""
 JUDGEMENTS: Final = "j:"
-"""``j:<id>|<id>`` (ids sorted) -> the analysts' judgements on the pair: verdict, analyst, time."""
+"""``j:<id>|<id>`` (ids sorted) -> the analysts' judgements on the pair, oldest first:
+``{"verdict", "analyst", "at", "a", "b"}`` (``a``, ``b``: the ids as the analyst gave them)."""
 ENTITY_COUNT: Final = "n:entities"
 """-> the number of entities created so far (the ordinal source: the older survives a merge)."""
 
@@ -105,21 +107,14 @@ FACTS: Final = "en:"
 (corroboration) and the newest signals about it (its risk score)."""
 
 
-# -- whole keys ---------------------------------------------------------------------------------
+# -- keys of several parts (a key of one id is the prefix and the id: ``PROFILE + entity_id``) --
+
 
 def record_key(record_id: str) -> tuple[str, str]:
     """The key that holds a subject's record id ``<signal id>/<revision>/<ref>``, and the ref
     it is filed under in the value."""
     group, slash, ref = record_id.rpartition("/")
     return (f"{RECORD}{group}", ref) if slash else (f"{RECORD}{record_id}", "")
-
-
-def profile_key(entity_id: str) -> str:
-    return f"{PROFILE}{entity_id}"
-
-
-def redirect_key(entity_id: str) -> str:
-    return f"{REDIRECT}{entity_id}"
 
 
 def strong_key(kind: str, key: str) -> str:
@@ -150,22 +145,5 @@ def judgements_key(a: str, b: str) -> str:
     return f"{JUDGEMENTS}{x}|{y}"
 
 
-def reference_key(reference: str) -> str:
-    """The key of an idempotency key ``<partner>/<partner ref>``."""
-    return f"{REFERENCE}{reference}"
-
-
 def content_key(partner: str, fingerprint: str) -> str:
     return f"{CONTENT}{partner}/{fingerprint}"
-
-
-def verdict_key(source: str) -> str:
-    return f"{VERDICT}{source}"
-
-
-def merges_key(source: str) -> str:
-    return f"{MERGES}{source}"
-
-
-def facts_key(entity_id: str) -> str:
-    return f"{FACTS}{entity_id}"

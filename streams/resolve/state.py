@@ -13,13 +13,13 @@ from streams.store_keys import (
     ENTITY_COUNT,
     IDENTIFIERS,
     LIST_FIELDS,
+    PROFILE,
+    REDIRECT,
     REJECTED,
     block_key,
     holders_key,
     judgements_key,
-    profile_key,
     record_key,
-    redirect_key,
     strong_key,
 )
 
@@ -46,20 +46,20 @@ class State:
     def current(self, entity_id: str) -> str:
         """Follow merge redirects to the surviving entity."""
         seen = 0
-        while (nxt := self.store.get(redirect_key(entity_id))) is not None and seen < 10_000:
+        while (nxt := self.store.get(REDIRECT + entity_id)) is not None and seen < 10_000:
             entity_id, seen = nxt, seen + 1
         return entity_id
 
     def profile(self, entity_id: str) -> dict[str, Any] | None:
-        value = self.store.get(profile_key(entity_id))
+        value = self.store.get(PROFILE + entity_id)
         return value if isinstance(value, dict) else None
 
     def put_profile(self, entity_id: str, profile: dict[str, Any]) -> None:
-        self.store[profile_key(entity_id)] = profile
+        self.store[PROFILE + entity_id] = profile
 
     def redirect(self, merged: str, into: str) -> None:
-        self.store[redirect_key(merged)] = into
-        del self.store[profile_key(merged)]
+        self.store[REDIRECT + merged] = into
+        del self.store[PROFILE + merged]
 
     def next_ordinal(self) -> int:
         """Creation order of entities: older entities survive merges."""

@@ -35,8 +35,6 @@ def test_signals_store_keys_are_pinned() -> None:
 def test_whole_keys_are_pinned() -> None:
     assert sk.record_key("S-1/2/s3") == ("r:S-1/2", "s3")
     assert sk.record_key("no-slash") == ("r:no-slash", "")
-    assert sk.profile_key("P-1") == "e:P-1"
-    assert sk.redirect_key("P-2") == "m:P-2"
     assert sk.strong_key("person", sk.identifier_key("bsn-pseudonym", "ps1:ab")) == \
         "k:person:bsn-pseudonym:ps1:ab"
     assert sk.strong_key("business", sk.kvk_key("12345678", "bakkerij jansen")) == \
@@ -44,11 +42,7 @@ def test_whole_keys_are_pinned() -> None:
     assert sk.block_key("person", "d|1980-01-31") == "b:person:d|1980-01-31"
     assert sk.holders_key("person", "NL|1234AB|5|") == "g:person:NL|1234AB|5|"
     assert sk.judgements_key("P-b", "P-a") == sk.judgements_key("P-a", "P-b") == "j:P-a|P-b"
-    assert sk.reference_key("riec/R-1") == "k:riec/R-1"
     assert sk.content_key("riec", "ff00") == "f:riec/ff00"
-    assert sk.verdict_key("in/0/7") == "s:in/0/7"
-    assert sk.merges_key("in/0/7") == "m:in/0/7"
-    assert sk.facts_key("P-1") == "en:P-1"
 
 
 def test_a_processed_signal_writes_the_pinned_format() -> None:

@@ -34,12 +34,11 @@ class TopicSpecError(KetenlinkError):
         super().__init__(f"topic {topic!r}: {problem}")
 
 
-class TopicMissingError(KetenlinkError):
-    """A topic to be read does not exist on the broker."""
+class TopicMissingError(TopicSpecError):
+    """A topic to be read does not exist on the broker: the spec was not applied to it."""
 
     def __init__(self, topic: str) -> None:
-        self.topic = topic
-        super().__init__(f"topic {topic!r} does not exist")
+        super().__init__(topic, "does not exist")
 
 
 class TopicBehindError(KetenlinkError, TimeoutError):

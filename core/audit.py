@@ -24,12 +24,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from kafka.errors import KafkaError
 
+from core.closing import Closing
 from core.exceptions import KetenlinkError
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class AuditLog:
+class AuditLog(Closing):
     """Writes confirmed audit entries; use it as a context manager (closes the producer)."""
 
     def __init__(self, publisher: RecordPublisher, topic: str, *, key: bytes,
@@ -146,13 +146,6 @@ class AuditLog:
 
     def close(self) -> None:
         self._publisher.close()
-
-    def __enter__(self) -> AuditLog:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 def _plain(value: object) -> object:

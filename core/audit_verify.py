@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, TopicPartition
-
 from core.audit import GENESIS, entry_hash
-from core.kafka_clients import client_options
+from core.exceptions import TopicMissingError
 from core.settings import KafkaSettings
+from core.topic_reader import read_to_end
 
 
 @dataclass
@@ -73,23 +72,13 @@ def verify(entries: Iterable[tuple[str, Any]], key: bytes) -> Verdict:
 
 
 def topic_entries(kafka: KafkaSettings | str, topic: str) -> Iterator[tuple[str, Any]]:
-    """Every record of ``topic`` from offset 0 to its end at call time, parsed."""
-    consumer = KafkaConsumer(**client_options(kafka), enable_auto_commit=False,
-                             group_id=None)
+    """Every record of ``topic`` from offset 0 to its end at call time, parsed; none when there
+    is no such topic."""
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            return
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        yield f"{topic}[{tp.partition}]@{record.offset}", _parse(record.value)
-    finally:
-        consumer.close()
+        for record in read_to_end(kafka, topic):
+            yield f"{topic}[{record.partition}]@{record.offset}", _parse(record.value)
+    except TopicMissingError:
+        return
 
 
 def file_entries(path: Path) -> Iterator[tuple[str, Any]]:

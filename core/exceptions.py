@@ -1,5 +1,5 @@
-"""The project's root exception, and the errors of the ground floor (Kafka publishing, the topic
-spec, HTTP serving); each other package subclasses the root in its own exceptions.py."""
+"""The project's root exception, and the errors of the ground floor (Kafka publishing and reading,
+the topic spec, HTTP serving); each other package subclasses the root in its own exceptions.py."""
 
 
 class KetenlinkError(Exception):
@@ -32,3 +32,19 @@ class TopicSpecError(KetenlinkError):
     def __init__(self, topic: str, problem: str) -> None:
         self.topic, self.problem = topic, problem
         super().__init__(f"topic {topic!r}: {problem}")
+
+
+class TopicMissingError(TopicSpecError):
+    """A topic to be read does not exist on the broker: the spec was not applied to it."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(topic, "does not exist")
+
+
+class TopicBehindError(KetenlinkError, TimeoutError):
+    """A topic was not read to its end offset in time; ``problem`` says how far and how long."""
+
+    def __init__(self, topic: str, end: int, timeout_s: float) -> None:
+        self.topic, self.end, self.timeout_s = topic, end, timeout_s
+        self.problem = f"not read to offset {end} in {timeout_s} s"
+        super().__init__(f"{topic}: {self.problem}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import TracebackType
 
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from core.closing import Closing
 from core.exceptions import PublishError
 from core.kafka_clients import client_options
 from core.settings import KafkaSettings
@@ -28,7 +28,7 @@ class Published:
     offset: int
 
 
-class Publisher:
+class Publisher(Closing):
     """kafka-python producer with ``acks=all`` and idempotence; use it as a context manager.
 
     ``publish_many`` sends a batch and then waits for every acknowledgement, so a batch
@@ -78,10 +78,3 @@ class Publisher:
 
     def close(self) -> None:
         self._producer.close(timeout=SEND_TIMEOUT_S)
-
-    def __enter__(self) -> Publisher:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()

@@ -44,11 +44,11 @@ from typing import Any
 
 import orjson
 import structlog
-from kafka import KafkaConsumer, TopicPartition
 from neo4j import Driver
 
-from core.kafka_clients import client_options
+from core.exceptions import TopicMissingError
 from core.settings import KafkaSettings
+from core.topic_reader import read_to_end
 from graph.cypher_parts import MERGE_CLUSTERS_OF_IDS
 from graph.exceptions import ErasureInputError, ErasureRefusedError
 from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
@@ -128,25 +128,15 @@ def entities_with_identifier(kafka: KafkaSettings | str, topic: str, value: str
     needle = value.encode()
     found: set[str] = set()
     records = 0
-    consumer = KafkaConsumer(**client_options(kafka), enable_auto_commit=False,
-                             group_id=None)
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            raise ErasureInputError("topic", topic, "does not exist")
-        consumer.assign(partitions)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(partitions)
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for tp, batch in consumer.poll(timeout_ms=1000).items():
-                for record in batch:
-                    if record.offset >= ends[tp] or needle not in (record.value or b""):
-                        continue
-                    ids = _carrying(orjson.loads(record.value), value)
-                    records += bool(ids)
-                    found.update(ids)
-    finally:
-        consumer.close()
+        for record in read_to_end(kafka, topic):
+            if needle not in (record.value or b""):
+                continue
+            ids = _carrying(orjson.loads(record.value), value)
+            records += bool(ids)
+            found.update(ids)
+    except TopicMissingError:
+        raise ErasureInputError("topic", topic, "does not exist") from None
     return found, records
 
 

@@ -24,7 +24,7 @@ back, and the next run deletes it. The opposite order would leave a graph withou
 and a topic that brings them back on the next replay.
 
 Readers keep a ``Suppressions`` view (read to the topic's end at start, then followed in a
-thread, like ``policy.live.LiveRegistry``) and apply its current ``SuppressionSet`` to every
+thread: ``core.topic_reader.FollowedTopic``) and apply its current ``SuppressionSet`` to every
 record: ``resolved`` drops a suppressed signal (``None``) and takes a suppressed person out of
 a record that mentions others (subject, entity, relations, links, review candidates, merges,
 risk), ``keeps_merge`` drops a merge that touches one. The graph sink, the router and the
@@ -36,25 +36,21 @@ view follows the topic within ~100 ms) may still be written or routed once after
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Literal, Protocol
 
 import structlog
-from kafka import KafkaConsumer, TopicPartition
 
-from core.kafka_clients import client_options
+from core.exceptions import TopicBehindError
 from core.settings import KafkaSettings, Settings
+from core.topic_reader import FollowedTopic, Polled
 from core.topics import TopicLayout
 from policy.exceptions import SuppressionError
 
 log = structlog.get_logger(__name__)
 
-POLL_MS = 100
 Kind = Literal["signal", "entity", "pseudonym"]
 KINDS: tuple[Kind, ...] = ("signal", "entity", "pseudonym")
 Reason = Literal["erasure", "retention"]
@@ -201,33 +197,21 @@ class SuppressionView(Protocol):
     def current(self) -> SuppressionSet: ...
 
 
-class Suppressions:
+class Suppressions(FollowedTopic):
     """The current ``SuppressionSet``, kept up to date from the topic by a reader thread."""
 
+    name = "suppressions"
+
     def __init__(self, kafka: KafkaSettings | str, topic: str) -> None:
-        self.topic = topic
+        super().__init__(kafka, topic, client_id="ketenlink-suppressions")
         self._set = EMPTY
-        self._stop = threading.Event()
-        self._consumer = KafkaConsumer(**client_options(kafka), group_id=None,
-                                       enable_auto_commit=False,
-                                       client_id="ketenlink-suppressions")
-        self._partition = TopicPartition(topic, 0)
-        self._consumer.assign([self._partition])
-        self._consumer.seek_to_beginning(self._partition)
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def open(cls, settings: Settings, layout: TopicLayout, timeout_s: float = 30.0
              ) -> Suppressions:
         """Read every suppression so far (up to ``timeout_s``), then follow the topic."""
         view = cls(settings.kafka, layout.suppressions)
-        try:
-            view.catch_up(timeout_s)
-        except Exception:
-            view.close()
-            raise
-        view._thread = threading.Thread(target=view._follow, name="suppressions", daemon=True)
-        view._thread.start()
+        view.follow(timeout_s)
         return view
 
     def current(self) -> SuppressionSet:
@@ -237,28 +221,18 @@ class Suppressions:
         """Apply every suppression up to the topic's end offset at call time. A reader must
         not start before it knows them all: ``SuppressionError`` when the topic is missing or
         reading it takes too long."""
-        if not self._consumer.partitions_for_topic(self.topic):
+        if not self.exists():
             raise SuppressionError(self.topic, "does not exist: `ketenlink stack up` creates "
                                    "every topic of core/topics.yaml")
-        end = self._consumer.end_offsets([self._partition])[self._partition]
-        deadline = time.monotonic() + timeout_s
-        while self._consumer.position(self._partition) < end:
-            if time.monotonic() > deadline:
-                raise SuppressionError(self.topic, f"not read to offset {end} in {timeout_s} s")
-            self._apply(self._consumer.poll(timeout_ms=POLL_MS))
+        try:
+            super().catch_up(timeout_s)
+        except TopicBehindError as exc:
+            raise SuppressionError(self.topic, exc.problem) from None
         log.info("suppressions.loaded", topic=self.topic, version=self._set.version,
                  signals=len(self._set.signals), entities=len(self._set.entities),
                  pseudonyms=len(self._set.pseudonyms))
 
-    def _follow(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._apply(self._consumer.poll(timeout_ms=POLL_MS))
-            except Exception as exc:  # keep what we have; say why, try again
-                log.error("suppressions.read_failed", topic=self.topic, error=repr(exc))
-                time.sleep(1.0)
-
-    def _apply(self, polled: Mapping[TopicPartition, Sequence[Any]]) -> None:
+    def _apply(self, polled: Polled) -> None:
         changes: list[tuple[Kind, str, bool]] = []
         version = self._set.version
         for records in polled.values():
@@ -274,19 +248,6 @@ class Suppressions:
         if version != self._set.version:
             self._set = self._set.applied(changes, version)
             log.info("suppressions.changed", version=version, changes=len(changes))
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-        self._consumer.close()
-
-    def __enter__(self) -> Suppressions:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 class RecordPublisher(Protocol):

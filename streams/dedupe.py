@@ -19,10 +19,7 @@ Pure apart from the ``store`` (a faust table in the worker, a dict in tests). Ru
 The same facts from *different* partners are never duplicates: they stay separate signals and
 count as corroboration (``streams/pipeline.py``).
 
-Store keys: ``k:<partner>/<ref>`` (fingerprints seen, latest revision, the inbound record that
-brought each fingerprint: ``origin``), ``f:<partner>/<fingerprint>``
-(the reference that first had this content), ``s:<topic>/<partition>/<offset>`` (the verdict,
-compact: ``[verdict, revision, duplicate_of]``).
+Store keys: ``REFERENCE``, ``CONTENT`` and ``VERDICT`` of ``streams.store_keys``.
 """
 
 from __future__ import annotations
@@ -35,6 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.signal import Signal
+from streams.store_keys import REFERENCE, VERDICT, content_key
 
 _NOT_CONTENT = {"signal_id", "partner_ref", "reported_at"}
 """Left out of the fingerprint: identity and the moment of sending, not the facts."""
@@ -75,13 +73,13 @@ def deduplicate(store: MutableMapping[str, Any], signal: Signal, source: str) ->
     record the verdict in ``store``."""
     signal_id = str(signal.signal_id)
     fp = fingerprint(signal)
-    seen = store.get(f"s:{source}")
+    seen = store.get(VERDICT + source)
     if seen is not None:
         verdict, revision, duplicate_of = seen
         return Deduplicated(Verdict(verdict), signal_id, revision, fp, duplicate_of, replayed=True)
     key = f"{signal.partner}/{signal.partner_ref}"
-    history = store.get(f"k:{key}")
-    first_with_content = store.get(f"f:{signal.partner}/{fp}")
+    history = store.get(REFERENCE + key)
+    first_with_content = store.get(content_key(signal.partner, fp))
     if history is not None and fp in history["fingerprints"]:
         if history.get("origin", {}).get(fp) == source:  # our own write, its verdict lost
             return _replayed_first(store, signal, history, fp, source)
@@ -92,13 +90,13 @@ def deduplicate(store: MutableMapping[str, Any], signal: Signal, source: str) ->
         revision = 1 if history is None else history["revision"] + 1
         fingerprints = [fp] if history is None else [*history["fingerprints"], fp]
         origin = {} if history is None else history.get("origin", {})
-        store[f"k:{key}"] = {"revision": revision, "fingerprints": fingerprints,
-                             "origin": {**origin, fp: source}}
+        store[REFERENCE + key] = {"revision": revision, "fingerprints": fingerprints,
+                                  "origin": {**origin, fp: source}}
         if first_with_content is None:
-            store[f"f:{signal.partner}/{fp}"] = key
+            store[content_key(signal.partner, fp)] = key
         result = Deduplicated(Verdict.NEW if revision == 1 else Verdict.REVISION, signal_id,
                               revision, fp)
-    store[f"s:{source}"] = [result.verdict.value, result.revision, result.duplicate_of]
+    store[VERDICT + source] = [result.verdict.value, result.revision, result.duplicate_of]
     return result
 
 
@@ -108,7 +106,7 @@ def _replayed_first(store: MutableMapping[str, Any], signal: Signal, history: di
     writes a crash may have cut off completed."""
     revision = history["fingerprints"].index(fp) + 1
     verdict = Verdict.NEW if revision == 1 else Verdict.REVISION
-    if store.get(f"f:{signal.partner}/{fp}") is None:
-        store[f"f:{signal.partner}/{fp}"] = f"{signal.partner}/{signal.partner_ref}"
-    store[f"s:{source}"] = [verdict.value, revision, None]
+    if store.get(content_key(signal.partner, fp)) is None:
+        store[content_key(signal.partner, fp)] = f"{signal.partner}/{signal.partner_ref}"
+    store[VERDICT + source] = [verdict.value, revision, None]
     return Deduplicated(verdict, str(signal.signal_id), revision, fp, replayed=True)

@@ -10,7 +10,7 @@ partition may write their changelogs; a second writer would race it and be overw
 next recovery. The topic is read from its start by a new worker, so a worker started on an
 empty state forgets again what it would otherwise rebuild from ``signals.normalised``.
 
-Keys deleted (``streams.resolve`` documents the scheme), for an entity ``E``:
+Keys deleted (``streams.store_keys`` documents the scheme), for an entity ``E``:
 
 - ``resolver`` ``e:E`` — the profile: names, birth dates, nationalities, address keys,
   identifiers (pseudonyms), trade names;
@@ -38,6 +38,18 @@ from typing import Any
 
 from streams.resolve import features
 from streams.resolve.state import State
+from streams.store_keys import (
+    ADDRESSES,
+    FACTS,
+    IDENTIFIERS,
+    PROFILE,
+    PROFILE_KIND,
+    REDIRECT,
+    block_key,
+    holders_key,
+    identifier_key,
+    strong_key,
+)
 
 PSEUDONYM_SCHEMES = ("bsn-pseudonym", "patient-pseudonym")
 
@@ -60,7 +72,7 @@ def forget(kind: str, ident: str, signals: MutableMapping[str, Any],
     elif kind == "pseudonym":
         state = State(resolver)
         for scheme in PSEUDONYM_SCHEMES:
-            key = f"k:person:{scheme}:{ident}"
+            key = strong_key("person", identifier_key(scheme, ident))
             holder = resolver.get(key)
             if holder is None:
                 continue
@@ -79,22 +91,22 @@ def _forget_entity(entity: str, signals: MutableMapping[str, Any],
     before = len(out.keys)
     members: set[str] = set()
     if profile is not None:
-        kind = str(profile.get("k"))
-        for scheme, values in (profile.get("i") or {}).items():
+        kind = str(profile.get(PROFILE_KIND))
+        for scheme, values in (profile.get(IDENTIFIERS) or {}).items():
             for value in values:
-                key = f"k:{kind}:{scheme}:{value}"
+                key = strong_key(kind, identifier_key(scheme, value))
                 if resolver.get(key) is not None and state.current(resolver[key]) == entity:
                     _delete(resolver, key, out)
         blocks = features.person_blocks if kind == "person" else \
             features.business_blocks if kind == "business" else None
         if blocks is not None:
-            keys = [*(f"b:{kind}:{k}" for k in blocks(profile)),
-                    *(f"g:{kind}:{a}" for a in profile.get("a") or ())]
+            keys = [*(block_key(kind, k) for k in blocks(profile)),
+                    *(holders_key(kind, a) for a in profile.get(ADDRESSES) or ())]
             members = _unfile(resolver, state, keys, entity, out)
-        _delete(resolver, f"e:{entity}", out)
+        _delete(resolver, PROFILE + entity, out)
     for node in sorted(members | {entity}):
-        _delete(resolver, f"m:{node}", out)
-        _delete(signals, f"en:{node}", out)
+        _delete(resolver, REDIRECT + node, out)
+        _delete(signals, FACTS + node, out)
     if len(out.keys) > before:
         out.entities.extend(sorted(members | {entity}))
 

@@ -5,10 +5,8 @@ that owns the second. The worker calls ``process`` for every record of ``signals
 ``apply_judgement`` for every analyst decision, in one total order.
 
 Store keys (the ``signals`` store; the resolver keeps its own): those of ``streams.dedupe``,
-``m:<topic>/<partition>/<offset>`` (the merges an inbound record caused, emitted again when it is
-replayed) and ``en:<entity id>`` (what the signals that mention an entity add up to:
-``partners``, every partner that mentioned it, for corroboration; ``evidence``, the newest of
-those signals, for its risk score).
+``MERGES`` (the merges an inbound record caused, emitted again when it is replayed) and ``FACTS``
+(the partners and the risk evidence of an entity); ``streams.store_keys`` explains each.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from schemas.signal import Signal
 from streams.dedupe import Deduplicated, deduplicate
 from streams.resolve import Merge, Resolution, Resolver
 from streams.risk import MAX_EVIDENCE, Evidence, part_points
+from streams.store_keys import FACTS, MERGES
 
 
 @dataclass(frozen=True)
@@ -47,9 +46,9 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     for merge in merges:
         _absorb(store, merge)
     if merges:  # kept so that a replay emits them again: the first output may have been lost
-        store[f"m:{source_id}"] = [m.to_json() for m in merges]
+        store[MERGES + source_id] = [m.to_json() for m in merges]
     elif dedup.replayed:
-        merges = tuple(Merge(**m) for m in store.get(f"m:{source_id}") or ())
+        merges = tuple(Merge(**m) for m in store.get(MERGES + source_id) or ())
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
                                                                      resolutions, strict=True)}
     corroborated_by, risk = _observe(store, signal, dedup.signal_id, entity_of.values())
@@ -104,16 +103,16 @@ def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> di
 
 
 def _entity_facts(store: MutableMapping[str, Any], entity_id: str) -> dict[str, Any]:
-    return store.get(f"en:{entity_id}") or {"partners": [], "evidence": []}
+    return store.get(FACTS + entity_id) or {"partners": [], "evidence": []}
 
 
 def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
     """The survivor of a merge inherits the partners and the evidence of the merged entity."""
-    merged = store.get(f"en:{merge.merged}")
+    merged = store.get(FACTS + merge.merged)
     if merged:
         into = _entity_facts(store, merge.into)
         by_signal = {e[0]: e for e in [*merged["evidence"], *into["evidence"]]}
-        store[f"en:{merge.into}"] = {"partners": sorted({*into["partners"], *merged["partners"]}),
+        store[FACTS + merge.into] = {"partners": sorted({*into["partners"], *merged["partners"]}),
                                      "evidence": _newest(by_signal.values())}
 
 
@@ -131,7 +130,7 @@ def _observe(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
         facts = _entity_facts(store, entity_id)
         others.update(p for p in facts["partners"] if p != signal.partner)
         evidence = _newest([*(e for e in facts["evidence"] if e[0] != signal_id), item])
-        store[f"en:{entity_id}"] = {"partners": sorted({*facts["partners"], signal.partner}),
+        store[FACTS + entity_id] = {"partners": sorted({*facts["partners"], signal.partner}),
                                     "evidence": evidence}
         total, parts = part_points((Evidence.from_row(e) for e in evidence), signal.reported_at)
         risk[entity_id] = {"score": total, "parts": parts}

@@ -32,21 +32,8 @@ How a subject is resolved (``resolver.Resolver.resolve``):
 5. Generic values: an address held by more than ``generic_limit`` distinct entities gives no
    weight; a blocking key shared by ``block_cap`` entities is no longer searched.
 
-Store keys:
-
-- ``r:<signal id>/<revision>`` -> ``{<ref>: {"e": entity, "k": kind, "m": method,
-  "o": matched_on, "s": score}}``: the subjects of one record (record id
-  ``<signal id>/<revision>/<ref>``).
-- ``e:<entity id>`` -> profile: ``k`` kind, ``o`` creation ordinal, values seen (at most
-  ``value_cap`` per field): ``g`` given names, ``f`` family-name cores, ``d`` birth dates,
-  ``n`` nationalities, ``a`` address keys, ``i`` identifiers ``{scheme: [values]}``, ``nm``
-  trade names, ``kvk``, ``sbi``; ``x`` entities an analyst rejected. Deleted when merged.
-- ``m:<entity id>`` -> the entity it was merged into (redirect).
-- ``k:<kind>:<strong key>`` -> the entity that first held the key.
-- ``b:<kind>:<blocking key>`` -> entity ids filed under it (at most ``block_cap``).
-- ``g:<kind>:<address key>`` -> distinct holders of the address (at most ``generic_limit + 1``).
-- ``j:<id>|<id>`` -> the judgements on a pair (ids sorted): verdict, analyst, time.
-- ``n:entities`` -> entities created so far (the ordinal source: older survives a merge).
+Store keys: ``streams.store_keys`` names and explains every key and value field of the store;
+``streams.resolve.state`` reads and writes them.
 """
 
 from streams.resolve.config import ResolverConfig

@@ -13,6 +13,7 @@ from schemas.subjects import (
     BankAccount,
     Business,
     Email,
+    Identifier,
     Location,
     Person,
     Phone,
@@ -22,6 +23,26 @@ from schemas.subjects import (
 )
 from streams.resolve import names
 from streams.resolve.names import fold, phonetic
+from streams.store_keys import (
+    ADDRESSES,
+    BIRTH_DATES,
+    BY_ADDRESS,
+    BY_BIRTH_DATE,
+    BY_INITIAL_SOUND,
+    BY_KVK,
+    BY_TRADE_NAME,
+    BY_TRADE_WORD,
+    BY_YEAR_SOUND,
+    FAMILY_NAMES,
+    GIVEN_NAMES,
+    IDENTIFIERS,
+    KVK_NUMBERS,
+    NATIONALITIES,
+    SBI_CODES,
+    TRADE_NAMES,
+    identifier_key,
+    kvk_key,
+)
 
 ID_PREFIX = {"person": "P-", "business": "B-", "location": "L-", "phone": "T-", "email": "E-",
              "bank_account": "A-", "vehicle": "V-", "website": "W-"}
@@ -94,45 +115,50 @@ def website_key(site: Website) -> str:
 
 
 def _person(p: Person) -> Features:
-    strong = tuple((i.scheme.value, f"{i.scheme.value}:{_COMPACT.sub('', i.value).upper()}"
-                    if i.scheme.value in ("passport", "id-card", "v-number")
-                    else f"{i.scheme.value}:{i.value}")
+    strong = tuple((i.scheme.value, identifier_key(i.scheme.value, _identifier_value(i)))
                    for i in p.identifiers)
     fam = names.family(p.name_prefix, p.family_name)
     giv = names.given(p.given_name)
     frag: dict[str, Any] = {}
     if giv:
-        frag["g"] = [" ".join(giv)]
+        frag[GIVEN_NAMES] = [" ".join(giv)]
     if fam.core:
-        frag["f"] = [fam.core]
+        frag[FAMILY_NAMES] = [fam.core]
     if p.birth_date:
-        frag["d"] = [p.birth_date.isoformat()]
+        frag[BIRTH_DATES] = [p.birth_date.isoformat()]
     if p.nationality:
-        frag["n"] = [p.nationality]
+        frag[NATIONALITIES] = [p.nationality]
     if p.address:
-        frag["a"] = [address_key(p.address)[1]]
+        frag[ADDRESSES] = [address_key(p.address)[1]]
     if strong:
         ids: dict[str, list[str]] = {}
         for scheme, key in strong:
             ids.setdefault(scheme, []).append(key.split(":", 1)[1])
-        frag["i"] = ids
+        frag[IDENTIFIERS] = ids
     index = person_blocks(frag)
     query = index + _swapped_blocks(giv, fam.parts, p.birth_date.year if p.birth_date else None)
     return Features("person", tuple(dict.fromkeys(strong)), frag, index, tuple(dict.fromkeys(query)))
+
+
+def _identifier_value(identifier: Identifier) -> str:
+    """Document numbers without spaces, dashes, dots and slashes, upper case; others as given."""
+    if identifier.scheme.value in ("passport", "id-card", "v-number"):
+        return _COMPACT.sub("", identifier.value).upper()
+    return identifier.value
 
 
 def person_blocks(frag: dict[str, Any]) -> tuple[str, ...]:
     """Blocking keys of a person's values: birth date; sound of a family-name part + birth year;
     first initial + sound of a family-name part."""
     keys: list[str] = []
-    dobs: list[str] = frag.get("d", [])
-    keys.extend(f"d|{d}" for d in dobs)
-    parts = [part for core in frag.get("f", []) for part in core.split()]
-    initials = sorted({g[0] for g in frag.get("g", []) if g})
+    dobs: list[str] = frag.get(BIRTH_DATES, [])
+    keys.extend(f"{BY_BIRTH_DATE}{d}" for d in dobs)
+    parts = [part for core in frag.get(FAMILY_NAMES, []) for part in core.split()]
+    initials = sorted({g[0] for g in frag.get(GIVEN_NAMES, []) if g})
     for part in dict.fromkeys(parts):
         sound = phonetic(part)
-        keys.extend(f"y|{d[:4]}|{sound}" for d in dobs)
-        keys.extend(f"n|{i}|{sound}" for i in initials)
+        keys.extend(f"{BY_YEAR_SOUND}{d[:4]}|{sound}" for d in dobs)
+        keys.extend(f"{BY_INITIAL_SOUND}{i}|{sound}" for i in initials)
     return tuple(dict.fromkeys(keys))
 
 
@@ -142,9 +168,9 @@ def _swapped_blocks(giv: tuple[str, ...], parts: tuple[str, ...], year: int | No
     if not giv or not parts:
         return ()
     sound = phonetic(giv[0])
-    keys = [f"n|{parts[0][0]}|{sound}"]
+    keys = [f"{BY_INITIAL_SOUND}{parts[0][0]}|{sound}"]
     if year is not None:
-        keys.append(f"y|{year}|{sound}")
+        keys.append(f"{BY_YEAR_SOUND}{year}|{sound}")
     return tuple(keys)
 
 
@@ -152,27 +178,27 @@ def _business(b: Business) -> Features:
     name = names.trade_name(b.trade_name)
     strong: tuple[tuple[str, str], ...] = ()
     if b.kvk_number:
-        strong = (("kvk+name" if name else "kvk", f"kvk:{b.kvk_number}|{name}"),)
+        strong = (("kvk+name" if name else "kvk", kvk_key(b.kvk_number, name)),)
     frag: dict[str, Any] = {}
     if name:
-        frag["nm"] = [name]
+        frag[TRADE_NAMES] = [name]
     if b.kvk_number:
-        frag["kvk"] = [b.kvk_number]
+        frag[KVK_NUMBERS] = [b.kvk_number]
     if b.sbi_code:
-        frag["sbi"] = [b.sbi_code]
+        frag[SBI_CODES] = [b.sbi_code]
     if b.address:
-        frag["a"] = [address_key(b.address)[1]]
+        frag[ADDRESSES] = [address_key(b.address)[1]]
     index = business_blocks(frag)
-    words = tuple(k for k in index if k.startswith("w|"))
+    words = tuple(k for k in index if k.startswith(BY_TRADE_WORD))
     return Features("business", strong, frag, index, tuple(k for k in index if k not in words), words)
 
 
 def business_blocks(frag: dict[str, Any]) -> tuple[str, ...]:
     """Blocking keys of a business: KvK number; the whole trade name; each trade-name word
     (common words fill their block and drop out); address."""
-    keys = [f"k|{k}" for k in frag.get("kvk", [])]
-    for name in frag.get("nm", []):
-        keys.append(f"t|{name}")
-        keys.extend(f"w|{w}" for w in name.split() if len(w) > 1)
-    keys.extend(f"a|{a}" for a in frag.get("a", []))
+    keys = [f"{BY_KVK}{k}" for k in frag.get(KVK_NUMBERS, [])]
+    for name in frag.get(TRADE_NAMES, []):
+        keys.append(f"{BY_TRADE_NAME}{name}")
+        keys.extend(f"{BY_TRADE_WORD}{w}" for w in name.split() if len(w) > 1)
+    keys.extend(f"{BY_ADDRESS}{a}" for a in frag.get(ADDRESSES, []))
     return tuple(dict.fromkeys(keys))

@@ -15,6 +15,20 @@ from streams.resolve.exceptions import AlreadyMerged, MergeRefused, UnknownEntit
 from streams.resolve.features import Features
 from streams.resolve.model import Merge, Resolution, ReviewCandidate
 from streams.resolve.state import State, merged
+from streams.store_keys import (
+    ADDRESSES,
+    BIRTH_DATES,
+    IDENTIFIERS,
+    KVK_NUMBERS,
+    PROFILE_KIND,
+    PROFILE_ORDINAL,
+    RECORD_ENTITY,
+    RECORD_KIND,
+    RECORD_MATCHED_ON,
+    RECORD_METHOD,
+    RECORD_SCORE,
+    REJECTED,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -24,7 +38,7 @@ SCORED = ("person", "business")
 _RIVALS = 6
 """Candidates compared pairwise when deciding whether a record is ambiguous."""
 
-_SPECIFIC = ("d", "i", "a", "kvk")
+_SPECIFIC = (BIRTH_DATES, IDENTIFIERS, ADDRESSES, KVK_NUMBERS)
 """Profile fields that set one person or business apart from others of the same name."""
 
 
@@ -50,13 +64,14 @@ class Resolver:
         """The entity ``subject`` of ``record_id`` is; the stored answer when resolved before."""
         stored = self._state.record(record_id)
         if stored is not None:
-            return Resolution(record_id, stored["k"], self.current(stored["e"]), "replay",
-                              stored.get("o"), stored.get("s"))
+            return Resolution(record_id, stored[RECORD_KIND], self.current(stored[RECORD_ENTITY]),
+                              "replay", stored.get(RECORD_MATCHED_ON), stored.get(RECORD_SCORE))
         feats = features.of(subject)
         resolution = self._resolve(record_id, feats)
-        self._state.put_record(record_id, {"e": resolution.entity_id, "k": feats.kind,
-                                           "m": resolution.method, "o": resolution.matched_on,
-                                           "s": resolution.score})
+        self._state.put_record(record_id, {
+            RECORD_ENTITY: resolution.entity_id, RECORD_KIND: feats.kind,
+            RECORD_METHOD: resolution.method, RECORD_MATCHED_ON: resolution.matched_on,
+            RECORD_SCORE: resolution.score})
         if resolution.review:
             log.debug("resolve.review", record_id=record_id, kind=feats.kind,
                       entity_id=resolution.entity_id,
@@ -128,7 +143,7 @@ class Resolver:
                 break
         if not candidates:
             return []
-        generic = frozenset(a for a in feats.fragment.get("a", ())
+        generic = frozenset(a for a in feats.fragment.get(ADDRESSES, ())
                             if len(state.holders(kind, a)) > cfg.generic_limit)
         score = scoring.person if kind == "person" else scoring.business
         out: list[tuple[float, int, str]] = []
@@ -136,7 +151,8 @@ class Resolver:
             profile = state.profile(entity)
             if profile is None or self._conflict(feats.fragment, profile):
                 continue
-            out.append((score(feats.fragment, profile, generic), int(profile.get("o", 0)), entity))
+            out.append((score(feats.fragment, profile, generic), int(profile.get(PROFILE_ORDINAL, 0)),
+                        entity))
         out.sort(key=lambda t: (-t[0], t[1]))
         return [(s, e) for s, _, e in out]
 
@@ -183,7 +199,8 @@ class Resolver:
 
     def _create(self, kind: str, record_id: str) -> str:
         entity = features.entity_id(kind, record_id)
-        self._state.put_profile(entity, {"k": kind, "o": self._state.next_ordinal()})
+        self._state.put_profile(entity, {PROFILE_KIND: kind,
+                                         PROFILE_ORDINAL: self._state.next_ordinal()})
         return entity
 
     def _absorb(self, entity: str, kind: str, feats: Features, record_id: str) -> None:
@@ -194,12 +211,12 @@ class Resolver:
                 state.put_strong(kind, key, entity)
         if kind not in SCORED:
             return
-        before = state.profile(entity) or {"k": kind, "o": state.next_ordinal()}
+        before = state.profile(entity) or {PROFILE_KIND: kind, PROFILE_ORDINAL: state.next_ordinal()}
         after = merged(before, feats.fragment, cfg.value_cap)
         if after != before:
             state.put_profile(entity, after)
             self._file(entity, kind, after, before)
-        for address in feats.fragment.get("a", ()):
+        for address in feats.fragment.get(ADDRESSES, ()):
             state.count_holder(kind, address, entity, cfg.generic_limit)
 
     def _file(self, entity: str, kind: str, after: dict[str, Any], *before: dict[str, Any]) -> None:
@@ -210,14 +227,14 @@ class Resolver:
     # -- merges ------------------------------------------------------------------------------
     def _ordinal(self, entity: str) -> tuple[int, str]:
         profile = self._state.profile(entity) or {}
-        return int(profile.get("o", 0)), entity
+        return int(profile.get(PROFILE_ORDINAL, 0)), entity
 
     def _conflict(self, a: dict[str, Any], b: dict[str, Any]) -> str | None:
         """The exclusive identifier scheme on which two profiles differ, if any."""
-        if self._config.kvk_exclusive and a.get("kvk") and b.get("kvk") \
-                and not set(a["kvk"]) & set(b["kvk"]):
+        if self._config.kvk_exclusive and a.get(KVK_NUMBERS) and b.get(KVK_NUMBERS) \
+                and not set(a[KVK_NUMBERS]) & set(b[KVK_NUMBERS]):
             return "kvk"
-        ids_a, ids_b = a.get("i") or {}, b.get("i") or {}
+        ids_a, ids_b = a.get(IDENTIFIERS) or {}, b.get(IDENTIFIERS) or {}
         for scheme in sorted(self._config.exclusive_schemes):
             va, vb = ids_a.get(scheme), ids_b.get(scheme)
             if va and vb and not set(va) & set(vb):
@@ -228,7 +245,7 @@ class Resolver:
         """Whether an analyst rejected ``a`` and ``b`` (or entities merged into them) as one."""
         for x, y in ((a, b), (b, a)):
             profile = self._state.profile(x) or {}
-            if any(self.current(r) == y for r in profile.get("x", ())):
+            if any(self.current(r) == y for r in profile.get(REJECTED, ())):
                 return True
         return False
 
@@ -239,8 +256,8 @@ class Resolver:
         if target == other:
             return target
         pa, pb = self._state.profile(target), self._state.profile(other)
-        if pa is None or pb is None or pa.get("k") != pb.get("k") or self._conflict(pa, pb) \
-                or self._rejected(target, other):
+        if pa is None or pb is None or pa.get(PROFILE_KIND) != pb.get(PROFILE_KIND) \
+                or self._conflict(pa, pb) or self._rejected(target, other):
             return target
         merge = self._merge(target, other, reason, record_id)
         merges.append(merge)
@@ -253,7 +270,7 @@ class Resolver:
         survivor = merged(po, py, self._config.value_cap)
         self._state.put_profile(older, survivor)
         self._state.redirect(younger, older)
-        kind = str(po.get("k"))
+        kind = str(po.get(PROFILE_KIND))
         if kind in SCORED:
             self._file(older, kind, survivor, po, py)
         log.info("resolve.merge", merged=younger, into=older, reason=reason, record_id=record_id,
@@ -278,8 +295,8 @@ class Resolver:
         if verdict == "reject" and ca == cb:
             raise AlreadyMerged(a, b, ca)
         if verdict == "confirm" and ca != cb:
-            if pa.get("k") != pb.get("k"):
-                raise MergeRefused(ca, cb, f"a {pa.get('k')} and a {pb.get('k')}")
+            if pa.get(PROFILE_KIND) != pb.get(PROFILE_KIND):
+                raise MergeRefused(ca, cb, f"a {pa.get(PROFILE_KIND)} and a {pb.get(PROFILE_KIND)}")
             scheme = self._conflict(pa, pb)
             if scheme is not None:
                 raise MergeRefused(ca, cb, f"different {scheme} values")
@@ -291,5 +308,5 @@ class Resolver:
         if verdict == "confirm":
             return (self._merge(ca, cb, f"analyst:{analyst}", None),)
         for x, y, profile in ((ca, cb, pa), (cb, ca, pb)):
-            self._state.put_profile(x, merged(profile, {"x": [y]}, self._config.value_cap))
+            self._state.put_profile(x, merged(profile, {REJECTED: [y]}, self._config.value_cap))
         return ()

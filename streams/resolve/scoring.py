@@ -27,6 +27,16 @@ from typing import Any
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from streams.resolve import names
+from streams.store_keys import (
+    ADDRESSES,
+    BIRTH_DATES,
+    FAMILY_NAMES,
+    GIVEN_NAMES,
+    KVK_NUMBERS,
+    NATIONALITIES,
+    SBI_CODES,
+    TRADE_NAMES,
+)
 
 M_U: dict[str, dict[str, tuple[float, float]]] = {
     # persons                       measured on seed 3 (m, u)
@@ -185,15 +195,17 @@ def person(record: dict[str, Any], profile: dict[str, Any], generic: frozenset[s
            ) -> float:
     """Bits of evidence that a person record and an entity profile are the same person; given
     and family name are also compared crosswise (one partner may have swapped them)."""
-    score = _names(record.get("g", ()), record.get("f", ()), profile.get("g", ()), profile.get("f", ()))
-    if score < _BOTH_NAMES and record.get("g") and record.get("f") and profile.get("g") \
-            and profile.get("f"):
-        score = max(score, _names(record["f"], record["g"], profile["g"], profile["f"]))
-    if record.get("d") and profile.get("d"):
-        score += _best("dob", (dob_level(x, y) for x, y in _pairs(record["d"], profile["d"])))
+    rg, rf = record.get(GIVEN_NAMES, ()), record.get(FAMILY_NAMES, ())
+    pg, pf = profile.get(GIVEN_NAMES, ()), profile.get(FAMILY_NAMES, ())
+    score = _names(rg, rf, pg, pf)
+    if score < _BOTH_NAMES and rg and rf and pg and pf:
+        score = max(score, _names(rf, rg, pg, pf))
+    if record.get(BIRTH_DATES) and profile.get(BIRTH_DATES):
+        score += _best("dob", (dob_level(x, y)
+                               for x, y in _pairs(record[BIRTH_DATES], profile[BIRTH_DATES])))
     score += _address(record, profile, generic)
-    if record.get("n") and profile.get("n"):
-        agree = bool(set(record["n"]) & set(profile["n"]))
+    if record.get(NATIONALITIES) and profile.get(NATIONALITIES):
+        agree = bool(set(record[NATIONALITIES]) & set(profile[NATIONALITIES]))
         score += WEIGHTS["nationality"]["exact" if agree else "disagree"]
     return score
 
@@ -210,8 +222,8 @@ def _names(rg: Sequence[str], rf: Sequence[str], pg: Sequence[str], pf: Sequence
 def _address(record: dict[str, Any], profile: dict[str, Any], generic: frozenset[str],
              field: str = "address") -> float:
     """Addresses held by too many entities (``generic``) weigh nothing."""
-    ra = [a for a in record.get("a", ()) if a not in generic]
-    pa = [a for a in profile.get("a", ()) if a not in generic]
+    ra = [a for a in record.get(ADDRESSES, ()) if a not in generic]
+    pa = [a for a in profile.get(ADDRESSES, ()) if a not in generic]
     if not ra or not pa:
         return 0.0
     return _best(field, (address_level(x, y) for x, y in _pairs(ra, pa)))
@@ -221,13 +233,14 @@ def business(record: dict[str, Any], profile: dict[str, Any], generic: frozenset
              ) -> float:
     """Bits of evidence that a business record and an entity profile are the same business."""
     score = 0.0
-    if record.get("nm") and profile.get("nm"):
-        score += _best("name", (name_level(x, y) for x, y in _pairs(record["nm"], profile["nm"])))
-    if record.get("kvk") and profile.get("kvk"):
-        agree = bool(set(record["kvk"]) & set(profile["kvk"]))
+    if record.get(TRADE_NAMES) and profile.get(TRADE_NAMES):
+        score += _best("name", (name_level(x, y)
+                                for x, y in _pairs(record[TRADE_NAMES], profile[TRADE_NAMES])))
+    if record.get(KVK_NUMBERS) and profile.get(KVK_NUMBERS):
+        agree = bool(set(record[KVK_NUMBERS]) & set(profile[KVK_NUMBERS]))
         score += WEIGHTS["kvk"]["exact" if agree else "disagree"]
-    if record.get("sbi") and profile.get("sbi"):
-        agree = bool(set(record["sbi"]) & set(profile["sbi"]))
+    if record.get(SBI_CODES) and profile.get(SBI_CODES):
+        agree = bool(set(record[SBI_CODES]) & set(profile[SBI_CODES]))
         score += WEIGHTS["sbi"]["exact" if agree else "disagree"]
     score += _address(record, profile, generic, "business_address")
     return score

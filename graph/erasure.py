@@ -42,7 +42,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import orjson
 import structlog
 from kafka import KafkaConsumer, TopicPartition
 from neo4j import Driver
@@ -53,7 +52,9 @@ from graph.exceptions import ErasureInputError, ErasureRefusedError
 from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
 from graph.upsert import MAX_REDIRECTS
 from policy.suppression import Suppression, Suppressor
+from schemas.contract import InvalidRecord, parse
 from schemas.graph_model import ENTITY_LABEL
+from schemas.resolved import ResolvedRecord
 
 log = structlog.get_logger(__name__)
 
@@ -149,7 +150,7 @@ def entities_with_identifier(kafka: KafkaSettings | str, topic: str, value: str
                 for record in batch:
                     if record.offset >= ends[tp] or needle not in (record.value or b""):
                         continue
-                    ids = _carrying(orjson.loads(record.value), value)
+                    ids = _carrying(record.value, value)
                     records += bool(ids)
                     found.update(ids)
     finally:
@@ -157,13 +158,17 @@ def entities_with_identifier(kafka: KafkaSettings | str, topic: str, value: str
     return found, records
 
 
-def _carrying(doc: Any, value: str) -> set[str]:
-    """Entity ids of the subjects of one resolved record with identifier ``value``."""
-    if not isinstance(doc, dict):
+def _carrying(raw: bytes, value: str) -> set[str]:
+    """Entity ids of the subjects of one resolved record with identifier ``value`` (none when
+    the record is no ``ResolvedRecord``: logged, it carries nobody the graph holds)."""
+    try:
+        record = parse(ResolvedRecord, raw)
+    except InvalidRecord as exc:
+        log.warning("erasure.record_skipped", error=str(exc))
         return set()
-    refs = {s.get("ref") for s in doc.get("signal", {}).get("subjects", ())
+    refs = {s.get("ref") for s in record.signal.get("subjects", ())
             if any(i.get("value") == value for i in s.get("identifiers") or ())}
-    return {e["entity_id"] for e in doc.get("entities", ()) if e.get("ref") in refs}
+    return {e.entity_id for e in record.entities if e.ref in refs}
 
 
 class Erasure:

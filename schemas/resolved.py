@@ -2,9 +2,15 @@
 it (``streams.pipeline``) and the router, the graph sink, the alert engine and the erasure scan
 read it.
 
-The JSON on the wire is ``ResolvedRecord.to_json()``: every key always present, ``null`` where a
-value is absent (``matched_on``, ``score``, a merge's ``record_id``). Numbers keep their JSON
+The JSON on the wire is ``ResolvedRecord.to_json()``: the worker writes every key, ``null`` where
+a value is absent (``matched_on``, ``score``, a merge's ``record_id``). Numbers keep their JSON
 type (a score written as ``0`` is read back and written again as ``0``, not ``0.0``).
+
+Required are the fields the readers need. The others (``verdict``, ``fingerprint``, ``source``,
+``review``, ``merges``, ``risk``; an entity's ``method``, ``matched_on``, ``score``; a review
+candidate's ``ref``) have a default: the worker always writes them, but no reader depended on
+them before the model, so a record of another writer (a tool, a test) without them is read as
+before rather than refused. A record is never written again by a reader.
 """
 
 from __future__ import annotations
@@ -41,11 +47,11 @@ class ResolvedEntity(BaseModel):
     role: str
     entity_id: str
     """The entity as the resolver has it now (after every merge so far)."""
-    method: str
+    method: str | None = None
     """``strong``, ``probable``, ``new`` or ``replay`` (``streams.resolve``)."""
-    matched_on: str | None
+    matched_on: str | None = None
     """The identifier label or ``score``/``score:vague`` the match rested on; null when new."""
-    score: Number | None
+    score: Number | None = None
     """The similarity score of a probable match; null otherwise."""
 
 
@@ -69,7 +75,7 @@ class ReviewProposal(BaseModel):
 
     model_config = _RECORD
 
-    ref: str
+    ref: str | None = None
     """The subject whose resolution proposed it."""
     entity_id: str
     candidate: str
@@ -106,12 +112,13 @@ class ResolvedRecord(BaseModel):
     signal_id: str
     revision: int
     """1 for a signal's first version, one more for each revision (``streams.dedupe``)."""
-    verdict: str
+    verdict: str | None = None
     """``streams.dedupe.Verdict``: ``new`` or ``revision`` (a resend is never written)."""
-    fingerprint: str
+    fingerprint: str | None = None
+    """The content fingerprint deduplication compared (``streams.dedupe``)."""
     partner: str
     """The publishing partner."""
-    source: RecordSource
+    source: RecordSource | None = None
     signal: dict[str, Any]
     """The Signal v1 document as intake validated it (``Signal.model_dump(mode="json")``).
     Kept as a JSON object: readers redact it field by field (``policy.view``) and cut erased
@@ -120,12 +127,12 @@ class ResolvedRecord(BaseModel):
     entities: list[ResolvedEntity]
     """One per subject, in the signal's order."""
     links: list[ResolvedLink]
-    review: list[ReviewProposal]
-    merges: list[MergeEvent]
+    review: list[ReviewProposal] = []
+    merges: list[MergeEvent] = []
     """The merges this signal caused (again on a replay: the first output may have been lost)."""
     corroborated_by: list[str]
     """The other partners that mentioned one of its entities before (sorted)."""
-    risk: dict[str, EntityRisk]
+    risk: dict[str, EntityRisk] = {}
     """Entity id → its risk score."""
 
     def to_json(self) -> bytes:

@@ -1,6 +1,6 @@
 """The dossier of an alert: what the reviewer checks and, once approved, what the OM receives.
 
-A plain JSON document (``build_dossier``), built only from what the reviewer may see:
+A ``schemas.alert_proposal.AlertProposal`` (``build_dossier``), built only from what the reviewer may see:
 
 - ``alert_id``, ``version``, ``status``, ``rules`` (the rule ids that fired), ``reviewer``,
   ``created_at`` / ``updated_at``, ``follow_up_of`` (the decided version a follow-up continues)
@@ -31,6 +31,15 @@ from typing import Any
 
 from alerts.rules import Plan, Sighting
 from graph.analyst.model import EntitySummary, Link
+from schemas.alert_proposal import (
+    AlertProposal,
+    ProposalAnchor,
+    ProposalEvidence,
+    ProposalFinding,
+    ProposalLink,
+    ProposalRisk,
+    ProposedEntity,
+)
 from streams.risk import Evidence, RiskScore, score
 
 DOSSIER_FORMAT = "ketenlink.om-alert/1"
@@ -74,9 +83,10 @@ def build_dossier(*, alert_id: str, version: int, plan: Plan, reviewer: str,
                   entities: Mapping[str, EntitySummary], links: Iterable[Link],
                   created_at: datetime, updated_at: datetime,
                   follow_up_of: Mapping[str, Any] | None = None,
-                  decisions: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                  decisions: Sequence[Mapping[str, Any]] = ()) -> AlertProposal:
     """The dossier of version ``version`` of an alert (``entities``: summaries by id, as the
-    reviewer sees them; ``links``: candidate connections, cut to the evidence)."""
+    reviewer sees them; ``links``: candidate connections, cut to the evidence): the
+    ``alerts.om.proposed`` record."""
     evidence = plan.evidence
     explained = explaining_links(links, evidence)
     shown = [plan.anchor, *sorted(({m for m in plan.members}
@@ -84,30 +94,31 @@ def build_dossier(*, alert_id: str, version: int, plan: Plan, reviewer: str,
                                                                        link["target"])})
                                   - {plan.anchor})]
     risk = risk_of(evidence)
-    return {
-        "format": DOSSIER_FORMAT,
-        "alert_id": alert_id,
-        "version": version,
-        "status": "proposed",
-        "reviewer": reviewer,
-        "rules": list(plan.rules),
-        "created_at": created_at.isoformat(),
-        "updated_at": updated_at.isoformat(),
-        "follow_up_of": dict(follow_up_of) if follow_up_of else None,
-        "decisions": [dict(d) for d in decisions],
-        "anchor": {"entity": _entity(plan.anchor, entities), "chosen_as": plan.anchor_reason},
-        "entities": [_entity(i, entities) for i in shown],
-        "findings": [{"rule": f.rule, "members": list(f.members), **f.detail}
-                     for f in plan.findings],
-        "evidence": [evidence_entry(s) for s in evidence],
-        "links": explained,
-        "risk": risk.to_json(),
-        "purposes": sorted({s.purpose for s in evidence}),
-    }
+    return AlertProposal(
+        format=DOSSIER_FORMAT,
+        alert_id=alert_id,
+        version=version,
+        status="proposed",
+        reviewer=reviewer,
+        rules=list(plan.rules),
+        created_at=created_at.isoformat(),
+        updated_at=updated_at.isoformat(),
+        follow_up_of=dict(follow_up_of) if follow_up_of else None,
+        decisions=[dict(d) for d in decisions],
+        anchor=ProposalAnchor(entity=_entity(plan.anchor, entities),
+                              chosen_as=plan.anchor_reason),
+        entities=[_entity(i, entities) for i in shown],
+        findings=[ProposalFinding(rule=f.rule, members=list(f.members), **f.detail)
+                  for f in plan.findings],
+        evidence=[ProposalEvidence.model_validate(evidence_entry(s)) for s in evidence],
+        links=[ProposalLink.model_validate(link) for link in explained],
+        risk=ProposalRisk.model_validate(risk.to_json()),
+        purposes=sorted({s.purpose for s in evidence}),
+    )
 
 
-def _entity(entity_id: str, entities: Mapping[str, EntitySummary]) -> dict[str, Any]:
+def _entity(entity_id: str, entities: Mapping[str, EntitySummary]) -> ProposedEntity:
     found = entities.get(entity_id)
     if found is None:
-        return {"entity_id": entity_id, "label": None, "name": None, "properties": {}}
-    return found.to_json()
+        return ProposedEntity(entity_id=entity_id, label=None, name=None, properties={})
+    return ProposedEntity.model_validate(found.to_json())

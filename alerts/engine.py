@@ -3,10 +3,11 @@
 A consumer group on ``signals.resolved`` and ``entities.merges``. Per poll batch:
 
 1. collect what the batch touched: the entity ids of its resolved records (and the signal id
-   and revision of each), the ids of its merges (``touched_by``) — read through the
-   suppressions (``policy.suppression``): a purged or erased signal, an erased person and a
-   merge touching them are neither waited for (the sink never writes them) nor evaluated, so
-   a replay counts none of them; what the graph no longer holds is no evidence anyway;
+   and revision of each: ``schemas.resolved.ResolvedIds``, parsed once per record), the ids
+   of its merges (``touched_by``) — read through the suppressions (``policy.suppression``): a
+   purged or erased signal, an erased person and a merge touching them are neither waited for
+   (the sink never writes them) nor evaluated, so a replay counts none of them; what the graph
+   no longer holds is no evidence anyway;
 2. wait until the graph sink has written them: every signal at (at least) that revision, every
    merge redirect. Each check polls for ``engine.wait_s``; while something is missing the
    consumer is paused (it keeps polling, so it stays in its group), nothing is committed, and
@@ -70,8 +71,12 @@ from graph.analyst.params import MAX_LIMIT, Filters
 from graph.exceptions import UnknownEntityError
 from graph.queries import AnalystQueries
 from policy.clearance import Caller, Clearance
+from policy.resolved_view import read_resolved
 from policy.suppression import EMPTY, SuppressionSet, SuppressionView
+from schemas.alert_proposal import AlertProposal
+from schemas.contract import InvalidRecord, validate
 from schemas.regions import address_municipality
+from schemas.resolved import ResolvedIds
 
 log = structlog.get_logger(__name__)
 
@@ -109,8 +114,8 @@ def touched_by(records: Iterable[ConsumerRecord], topics: AlertTopics,
     out = Touched()
     for record in records:
         try:
-            doc = json.loads(record.value)
             if record.topic == topics.merges:
+                doc = json.loads(record.value)
                 if not suppressed.keeps_merge(doc):
                     continue
                 merged, into = str(doc["merged"]), str(doc["into"])
@@ -118,15 +123,12 @@ def touched_by(records: Iterable[ConsumerRecord], topics: AlertTopics,
                     out.merged.add(merged)
                 out.entities.update((merged, into))
             else:
-                doc = suppressed.resolved(doc)
-                if doc is None:
+                ids = read_resolved(ResolvedIds, record.value, suppressed)
+                if ids is None:
                     continue
-                revision = doc["revision"]
-                if not isinstance(revision, int):
-                    raise TypeError("revision is not an integer")
-                signal_id = str(doc["signal_id"])
+                signal_id, revision = ids.signal_id, ids.revision
                 out.signals[signal_id] = max(revision, out.signals.get(signal_id, revision))
-                out.entities.update(str(e["entity_id"]) for e in doc["entities"])
+                out.entities.update(e.entity_id for e in ids.entities)
         except (ValueError, KeyError, TypeError) as exc:
             out.skipped += 1
             log.warning("alerts.record_skipped", topic=record.topic, partition=record.partition,
@@ -273,7 +275,7 @@ class AlertEngine:
             entities.update((n.entity_id, n) for n in explained.nodes)
             links.extend(explained.links)
         created = state.created_at if state is not None and state.created_at else now
-        dossier = build_dossier(alert_id=change.alert_id, version=change.version, plan=plan,
+        proposal = build_dossier(alert_id=change.alert_id, version=change.version, plan=plan,
                                 reviewer=self._rules.reviewer, entities=entities, links=links,
                                 created_at=created, updated_at=now,
                                 follow_up_of=change.follow_up_of,
@@ -281,10 +283,11 @@ class AlertEngine:
         return AlertRow(alert_id=change.alert_id, version=change.version,
                         expected_version=change.expected_version,
                         expected_status=change.expected_status, anchor=plan.anchor,
-                        members=tuple(m["entity_id"] for m in dossier["entities"]),
+                        members=tuple(m.entity_id for m in proposal.entities),
                         rules=plan.rules, evidence=plan.evidence, fingerprint=plan.fingerprint,
                         score=risk_of(plan.evidence).score, reviewer=self._rules.reviewer,
-                        dossier=dossier, follow_up_of=change.follow_up_of)
+                        dossier=proposal.model_dump(mode="json"),
+                        follow_up_of=change.follow_up_of)
 
     def _around(self, plan: Plan) -> Neighbourhood:
         """The anchor's direct connections through signals observed in the evidence's span
@@ -296,21 +299,30 @@ class AlertEngine:
 
     def _send(self, rows: Sequence[AlertRow], resend: Sequence[AlertState], now: datetime
               ) -> int:
-        """Publish the new versions' dossiers (and any written but unsent), then mark them."""
-        records = [(row.alert_id, row.version, row.dossier) for row in rows]
+        """Publish the new versions' dossiers (and any written but unsent) as ``AlertProposal``
+        records, then mark them."""
+        dossiers = [(row.alert_id, row.version, row.dossier) for row in rows]
         for state in resend:
             stored = self._store.get(state.alert_id)
             if stored is not None and stored.version == state.version and stored.dossier:
-                records.append((state.alert_id, state.version, stored.dossier))
+                dossiers.append((state.alert_id, state.version, stored.dossier))
+        if not dossiers:
+            return 0
+        records = []
+        for alert_id, version, dossier in dossiers:
+            try:
+                records.append((alert_id, version, validate(AlertProposal, dossier)))
+            except InvalidRecord as exc:  # stored by another writer: not proposed, not sent
+                log.error("alerts.dossier_invalid", alert_id=alert_id, version=version,
+                          error=str(exc))
         if not records:
             return 0
         self._publisher.publish_many(self._topic, [
-            (alert_id.encode(), json.dumps(dossier, sort_keys=True, ensure_ascii=False).encode())
-            for alert_id, _, dossier in records])
+            (alert_id.encode(), proposal.to_json()) for alert_id, _, proposal in records])
         self._store.mark_sent([(alert_id, version) for alert_id, version, _ in records])
-        for alert_id, version, dossier in records:
+        for alert_id, version, proposal in records:
             log.info("alerts.proposed", alert_id=alert_id, version=version,
-                     rules=dossier.get("rules"), topic=self._topic, at=now.isoformat())
+                     rules=proposal.rules, topic=self._topic, at=now.isoformat())
         return len(records)
 
 

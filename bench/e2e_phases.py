@@ -10,11 +10,10 @@ has been idle for ``QUIET_S``, and reports what is missing.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +30,7 @@ from core.service_processes import ServiceProcess
 from core.settings import Settings
 from core.topics import TopicLayout
 from policy.registry import Registry
+from schemas.resolved import RecordSource, ResolvedRecord
 from schemas.signal import Signal
 from streams.exceptions import E2EBenchError, StreamError
 from streams.recipients import route
@@ -97,15 +97,21 @@ class Pipeline:
         self.tracker.check()
 
 
-def routed(doc: dict[str, Any], registry: Registry, layout: TopicLayout) -> bool:
+def routed(doc: ResolvedRecord | Mapping[str, Any], registry: Registry,
+           layout: TopicLayout) -> bool:
     """Whether the router sends this resolved record to anyone (every subscriber takes all)."""
     return bool(route(doc, registry, layout.recipients, datetime.now(UTC)))
 
 
-def as_record(signal: Signal) -> dict[str, Any]:
-    """The fields of a resolved record that routing reads, from the signal itself."""
-    return {"signal": json.loads(signal.model_dump_json()), "partner": signal.partner,
-            "signal_id": signal.signal_id, "revision": 1}
+def as_record(signal: Signal) -> ResolvedRecord:
+    """A resolved record of the signal as routing reads it: its first revision, with no
+    entities, merges, corroboration or risk (routing reads those only for subscriptions that
+    filter on them; every subscriber here takes all)."""
+    return ResolvedRecord(
+        signal_id=str(signal.signal_id), revision=1, verdict="new", fingerprint="",
+        partner=signal.partner, source=RecordSource(topic="", partition=0, offset=0),
+        signal=signal.model_dump(mode="json"), entities=[], links=[], review=[], merges=[],
+        corroborated_by=[], risk={})
 
 
 def throughput(p: Pipeline, batch: Batch, timeout_s: float) -> dict[str, Any]:

@@ -86,9 +86,8 @@ def resolved_records(count: int, seed: int, pseudonym_key: SecretStr) -> Resolve
         source = {"topic": f"signals.in.{partner}", "partition": 0, "offset": offset}
         outcome = process(signal, source, store, resolver)
         merges.extend(Resolved(m.into.encode(), _dumps(m.to_json())) for m in outcome.merges)
-        if outcome.resolved is not None:
-            records.append(Resolved(outcome.resolved["signal_id"].encode(),
-                                    _dumps(outcome.resolved)))
+        if outcome.record is not None:
+            records.append(Resolved(outcome.record.signal_id.encode(), outcome.record.to_json()))
             if len(records) == count:
                 break
     t3 = time.perf_counter()

@@ -20,8 +20,9 @@ Faults:
   written, a suppressed person's mentions, relations and review candidates are left out of a
   signal that mentions others, a merge touching them is skipped; so a replay from offset 0
   into an empty graph brings none of it back.
-- **A record the graph refuses** (not JSON, not a resolved record, or a non-retryable Neo4j error
-  on it): the batch is written record by record, and each record that still fails is parked on
+- **A record the graph refuses** (not JSON, not a resolved record — ``schemas.resolved.
+  ResolvedRecord``, parsed once per record — or a non-retryable Neo4j error on it): the batch
+  is written record by record, and each record that still fails is parked on
   ``signals.rejected`` with its reason and original bytes; the rest is written.
 """
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -49,9 +50,12 @@ from core.settings import KafkaSettings
 from graph.review_candidates import review_id
 from graph.upsert import GraphBatch, write_batch
 from policy.registry import Registry, load_registry
+from policy.resolved_view import read_resolved
 from policy.suppression import EMPTY, SuppressionSet, SuppressionView
 from policy.view import source_of, storable
+from schemas.contract import validate
 from schemas.graph_model import entity_properties, has_postal_address
+from schemas.resolved import ResolvedRecord
 from streams.resolve.features import ID_PREFIX
 
 __all__ = ["GraphBatch", "SinkTopics", "batch_rows", "open_consumer", "run_sink", "write_batch"]
@@ -81,57 +85,56 @@ def open_consumer(kafka: KafkaSettings | str, topics: SinkTopics, group_id: str)
                          auto_offset_reset="earliest")
 
 
-def batch_rows(resolved: Iterable[dict[str, Any]], merges: Iterable[dict[str, Any]] = (),
-               registry: Registry | None = None) -> GraphBatch:
-    """The rows of a batch from ``signals.resolved`` values and ``entities.merges`` values;
-    ``registry`` (default: the shipped ``policy/partners.yaml``) gives each publisher's source
-    kind to ``policy.view.storable``. Raises ``KeyError``/``TypeError``/``ValueError`` for a
-    document that is not one of them."""
+def batch_rows(resolved: Iterable[ResolvedRecord | Mapping[str, Any]],
+               merges: Iterable[dict[str, Any]] = (), registry: Registry | None = None
+               ) -> GraphBatch:
+    """The rows of a batch from ``signals.resolved`` records (models, or their JSON as dicts)
+    and ``entities.merges`` values; ``registry`` (default: the shipped ``policy/partners.yaml``)
+    gives each publisher's source kind to ``policy.view.storable``. Raises ``InvalidRecord``
+    for a resolved record that is none, ``KeyError``/``TypeError``/``ValueError`` for a merge."""
     registry = registry if registry is not None else load_registry()
     batch = GraphBatch()
     for doc in resolved:
-        _add_resolved(batch, doc, registry)
+        _add_resolved(batch, validate(ResolvedRecord, doc), registry)
     for merge in merges:
         _add_merge(batch, merge)
     return batch
 
 
-def _add_resolved(batch: GraphBatch, doc: dict[str, Any], registry: Registry) -> None:
-    signal = doc["signal"]
-    signal_id, revision = doc["signal_id"], doc["revision"]
-    if not isinstance(revision, int):
-        raise TypeError(f"revision must be an integer, not {revision!r}")
+def _add_resolved(batch: GraphBatch, doc: ResolvedRecord, registry: Registry) -> None:
+    signal = doc.signal
+    signal_id, revision = doc.signal_id, doc.revision
     batch.signals.append({
-        "signal_id": signal_id, "partner_id": doc["partner"], "revision": revision,
+        "signal_id": signal_id, "partner_id": doc.partner, "revision": revision,
         "observed_at": signal["observed_at"], "reported_at": signal["reported_at"],
         "props": storable({
-            "partner_id": doc["partner"], "partner_ref": signal["partner_ref"],
+            "partner_id": doc.partner, "partner_ref": signal["partner_ref"],
             "category": signal["category"], "severity": signal["severity"],
             "distribution": signal["distribution"], "purpose": signal["purpose"],
             "indicators": signal["indicators"], "barrier_stages": signal["barrier_stages"],
-            "corroborated_by": doc["corroborated_by"]}, source_of(registry, doc["partner"])),
+            "corroborated_by": doc.corroborated_by}, source_of(registry, doc.partner)),
     })
     observed = utc_version_time(signal["observed_at"])
     subjects = {s["ref"]: s for s in signal["subjects"]}
-    for entity in doc["entities"]:
-        kind = entity["type"]
+    for entity in doc.entities:
+        kind = entity.type
         batch.mentions[kind].append({
-            "signal_id": signal_id, "revision": revision, "ref": entity["ref"],
-            "role": entity["role"], "entity_id": entity["entity_id"],
-            "props": node_properties(subjects[entity["ref"]]),
-            "version": f"{observed}|{signal_id}|{entity['ref']}",
+            "signal_id": signal_id, "revision": revision, "ref": entity.ref,
+            "role": entity.role, "entity_id": entity.entity_id,
+            "props": node_properties(subjects[entity.ref]),
+            "version": f"{observed}|{signal_id}|{entity.ref}",
         })
         if kind == "location":
-            batch.locations.add(entity["entity_id"])
-    for link in doc["links"]:
-        batch.links[link["type"]].append({
-            "signal_id": signal_id, "revision": revision, "source": link["source"],
-            "target": link["target"]})
-    for review in doc.get("review") or ():
-        a, b = sorted((review["entity_id"], review["candidate"]))
+            batch.locations.add(entity.entity_id)
+    for link in doc.links:
+        batch.links[link.type].append({
+            "signal_id": signal_id, "revision": revision, "source": link.source,
+            "target": link.target})
+    for review in doc.review:
+        a, b = sorted((review.entity_id, review.candidate))
         if a != b:
             batch.reviews.append({"review_id": review_id(a, b), "a": a, "b": b,
-                                  "score": float(review["score"]), "signal_id": signal_id,
+                                  "score": float(review.score), "signal_id": signal_id,
                                   "observed_at": signal["observed_at"]})
 
 
@@ -258,16 +261,16 @@ def _write_or_park(driver: Driver, database: str, topics: SinkTopics, parking: P
 
 def _batch(records: Iterable[ConsumerRecord], topics: SinkTopics, registry: Registry,
            suppressed: SuppressionSet = EMPTY) -> GraphBatch:
-    resolved: list[dict[str, Any]] = []
+    resolved: list[ResolvedRecord] = []
     merges: list[dict[str, Any]] = []
     for record in records:
-        doc = orjson.loads(record.value)
-        if not isinstance(doc, dict):
-            raise TypeError("a JSON object is expected")
         if record.topic == topics.merges:
+            doc = orjson.loads(record.value)
+            if not isinstance(doc, dict):
+                raise TypeError("a JSON object is expected")
             if suppressed.keeps_merge(doc):
                 merges.append(doc)
-        elif (kept := suppressed.resolved(doc)) is not None:
+        elif (kept := read_resolved(ResolvedRecord, record.value, suppressed)) is not None:
             resolved.append(kept)
     return batch_rows(resolved, merges, registry)
 

@@ -58,6 +58,8 @@ from core.settings import KafkaSettings, WebhookSettings
 from core.topics import TopicLayout
 from policy.registry import Registry, Webhook
 from policy.suppression import EMPTY, SuppressionView
+from schemas.contract import parse
+from schemas.delivery import DeliveryHeader
 
 __all__ = ["Deliverer", "DeliveryStats", "PartnerWorker", "dead_letter", "delivery_id_of", "public_url"]
 
@@ -96,15 +98,10 @@ def public_url(url: str) -> str:
 
 
 def delivery_id_of(value: bytes | None) -> str:
-    """The ``delivery_id`` of a delivery record's JSON value; ``ValueError`` when there is none."""
-    if value is None:
-        raise ValueError("the record has no value")
-    doc = json.loads(value)
-    if not isinstance(doc, dict):
-        raise ValueError("the value is not a JSON object")
-    delivery_id = doc.get("delivery_id")
-    if not isinstance(delivery_id, str) or not delivery_id or len(delivery_id) > 200 \
-            or not delivery_id.isascii() or not delivery_id.isprintable():  # an HTTP header
+    """The ``delivery_id`` of a delivery record's JSON value (``schemas.delivery.DeliveryHeader``:
+    the rest is POSTed as it is); ``ValueError`` when there is none."""
+    delivery_id = parse(DeliveryHeader, value).delivery_id
+    if not delivery_id.isascii() or not delivery_id.isprintable():  # an HTTP header
         raise ValueError("the value has no usable 'delivery_id'")
     return delivery_id
 

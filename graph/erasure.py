@@ -42,7 +42,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import orjson
 import structlog
 from neo4j import Driver
 
@@ -53,7 +52,9 @@ from graph.cypher_parts import MERGE_CLUSTERS_OF_IDS
 from graph.exceptions import ErasureInputError, ErasureRefusedError
 from graph.purge import SYSTEM_PARTNER, Auditor, Tx, delete_signals
 from policy.suppression import Suppression, Suppressor
+from schemas.contract import InvalidRecord, parse
 from schemas.graph_model import ENTITY_LABEL
+from schemas.resolved import ResolvedRecord
 
 log = structlog.get_logger(__name__)
 
@@ -132,7 +133,7 @@ def entities_with_identifier(kafka: KafkaSettings | str, topic: str, value: str
         for record in read_to_end(kafka, topic):
             if needle not in (record.value or b""):
                 continue
-            ids = _carrying(orjson.loads(record.value), value)
+            ids = _carrying(record.value, value)
             records += bool(ids)
             found.update(ids)
     except TopicMissingError:
@@ -140,13 +141,17 @@ def entities_with_identifier(kafka: KafkaSettings | str, topic: str, value: str
     return found, records
 
 
-def _carrying(doc: Any, value: str) -> set[str]:
-    """Entity ids of the subjects of one resolved record with identifier ``value``."""
-    if not isinstance(doc, dict):
+def _carrying(raw: bytes, value: str) -> set[str]:
+    """Entity ids of the subjects of one resolved record with identifier ``value`` (none when
+    the record is no ``ResolvedRecord``: logged, it carries nobody the graph holds)."""
+    try:
+        record = parse(ResolvedRecord, raw)
+    except InvalidRecord as exc:
+        log.warning("erasure.record_skipped", error=str(exc))
         return set()
-    refs = {s.get("ref") for s in doc.get("signal", {}).get("subjects", ())
+    refs = {s.get("ref") for s in record.signal.get("subjects", ())
             if any(i.get("value") == value for i in s.get("identifiers") or ())}
-    return {e["entity_id"] for e in doc.get("entities", ()) if e.get("ref") in refs}
+    return {e.entity_id for e in record.entities if e.ref in refs}
 
 
 class Erasure:

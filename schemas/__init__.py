@@ -1,1 +1,2 @@
-"""The domain as data: signal contract and the graph's node and edge types, declared once."""
+"""The domain as data: signal contract, the records between stages (``resolved``, ``delivery``,
+``alert_proposal``) and the graph's node and edge types, declared once."""

@@ -24,23 +24,20 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, NoReturn
 
 import faust
-import mode
 import orjson
 import structlog
 from pydantic import BaseModel, ConfigDict
 
-from core.kafka_clients import faust_broker, faust_credentials
-from core.private_files import private_dir
 from core.settings import Settings
 from core.topics import TopicLayout, TopicSpec
 from policy.suppression import parse_key
 from schemas.signal import Signal
 from streams import fetch_wait, gap_guard
 from streams.exceptions import RecordRejected
+from streams.faust_app import build_faust_app
 from streams.forget import forget
 from streams.intake import Source, accept, rejection
 from streams.pipeline import apply_judgement, process
@@ -77,28 +74,10 @@ def changelog_topics(app_id: str) -> list[TopicSpec]:
 
 def create_app(settings: Settings, layout: TopicLayout) -> faust.App:
     """A faust app with the intake and resolve agents and their tables."""
-    datadir = Path(settings.var_dir, "faust").resolve()
-    private_dir(datadir)
-    app = faust.App(
-        settings.faust_app_id,
-        broker=faust_broker(settings.kafka),
-        broker_credentials=faust_credentials(settings.kafka),
-        store=f"{settings.worker_store}://",
-        datadir=str(datadir / settings.faust_app_id),
-        topic_replication_factor=1,
-        topic_disable_leader=True,
-        topic_allow_declare=False,  # topics come from core/topics.yaml and changelog_topics()
-        consumer_auto_offset_reset="earliest",
-        producer_acks=-1,
+    app = build_faust_app(
+        settings, settings.faust_app_id, store=f"{settings.worker_store}://",
         # table changelog writes dominate the output: batch them (measured +27 %, bench stream)
-        producer_linger=0.01,
-        producer_max_batch_size=262_144,
-        # a crashed worker's partitions move to a standby after 10 s instead of faust's 60 s
-        broker_session_timeout=10.0,
-        broker_heartbeat_interval=3.0,
-        agent_supervisor=mode.CrashingSupervisor,
-        web_enabled=False,
-    )
+        producer_linger=0.01, producer_max_batch_size=262_144)
     gap_guard.install(compacted_topics={layout.judgements,
                                         layout.suppressions})
     fetch_wait.install(FETCH_MAX_WAIT_MS)
@@ -188,8 +167,9 @@ def _wire_resolve(app: faust.App, layout: TopicLayout,
                 resolver_store.flush()
                 for merge in outcome.merges:
                     await send_json(merges, merge.into, merge.to_json())
-                if outcome.resolved is not None:
-                    await send_json(resolved, outcome.dedup.signal_id, outcome.resolved)
+                if outcome.record is not None:  # serialised once, as the model writes it
+                    await resolved.send(key=outcome.dedup.signal_id.encode(),
+                                        value=outcome.record.to_json())
                 elif not outcome.dedup.replayed:
                     log.info("dedupe.suppressed", signal_id=outcome.dedup.signal_id,
                              duplicate_of=outcome.dedup.duplicate_of)

@@ -15,6 +15,15 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from schemas.resolved import (
+    EntityRisk,
+    MergeEvent,
+    RecordSource,
+    ResolvedEntity,
+    ResolvedLink,
+    ResolvedRecord,
+    ReviewProposal,
+)
 from schemas.signal import Signal
 from streams.dedupe import Deduplicated, deduplicate
 from streams.resolve import Merge, Resolution, Resolver
@@ -24,12 +33,17 @@ from streams.store_keys import FACTS, MERGES
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one signal produced: the verdict, the ``signals.resolved`` value (None when
+    """What one signal produced: the verdict, the ``signals.resolved`` record (None when
     suppressed) and the merge events."""
 
     dedup: Deduplicated
-    resolved: dict[str, Any] | None
+    record: ResolvedRecord | None
     merges: tuple[Merge, ...]
+
+    @property
+    def resolved(self) -> dict[str, Any] | None:
+        """The record's JSON value as a dict (None when suppressed)."""
+        return self.record.model_dump(mode="json") if self.record is not None else None
 
 
 def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, Any],
@@ -52,26 +66,26 @@ def process(signal: Signal, source: dict[str, Any], store: MutableMapping[str, A
     entity_of = {s.ref: resolver.current(r.entity_id) for s, r in zip(signal.subjects,
                                                                      resolutions, strict=True)}
     corroborated_by, risk = _observe(store, signal, dedup.signal_id, entity_of.values())
-    resolved = {
-        "signal_id": dedup.signal_id,
-        "revision": dedup.revision,
-        "verdict": dedup.verdict.value,
-        "fingerprint": dedup.fingerprint,
-        "partner": signal.partner,
-        "source": source,
-        "signal": signal.model_dump(mode="json"),
-        "entities": [_entity(s.ref, s.type, s.role, entity_of[s.ref], r)
-                     for s, r in zip(signal.subjects, resolutions, strict=True)],
-        "links": [{"source": entity_of[rel.source], "type": rel.type,
-                   "target": entity_of[rel.target], "source_ref": rel.source,
-                   "target_ref": rel.target} for rel in signal.relations],
-        "review": [{"ref": s.ref, "entity_id": c.entity_id, "candidate": c.candidate,
-                    "score": c.score}
-                   for s, r in zip(signal.subjects, resolutions, strict=True) for c in r.review],
-        "merges": [m.to_json() for m in merges],
-        "corroborated_by": corroborated_by,
-        "risk": risk,
-    }
+    resolved = ResolvedRecord(
+        signal_id=dedup.signal_id,
+        revision=dedup.revision,
+        verdict=dedup.verdict.value,
+        fingerprint=dedup.fingerprint,
+        partner=signal.partner,
+        source=RecordSource.model_validate(source),
+        signal=signal.model_dump(mode="json"),
+        entities=[_entity(s.ref, s.type, s.role, entity_of[s.ref], r)
+                  for s, r in zip(signal.subjects, resolutions, strict=True)],
+        links=[ResolvedLink(source=entity_of[rel.source], type=rel.type,
+                            target=entity_of[rel.target], source_ref=rel.source,
+                            target_ref=rel.target) for rel in signal.relations],
+        review=[ReviewProposal(ref=s.ref, entity_id=c.entity_id, candidate=c.candidate,
+                               score=c.score)
+                for s, r in zip(signal.subjects, resolutions, strict=True) for c in r.review],
+        merges=[MergeEvent(**m.to_json()) for m in merges],
+        corroborated_by=corroborated_by,
+        risk=risk,
+    )
     return Outcome(dedup, resolved, merges)
 
 
@@ -97,9 +111,9 @@ def apply_judgement(doc: Any, store: MutableMapping[str, Any], resolver: Resolve
     return merges
 
 
-def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> dict[str, Any]:
-    return {"ref": ref, "type": kind, "role": role, "entity_id": entity_id, "method": r.method,
-            "matched_on": r.matched_on, "score": r.score}
+def _entity(ref: str, kind: str, role: str, entity_id: str, r: Resolution) -> ResolvedEntity:
+    return ResolvedEntity(ref=ref, type=kind, role=role, entity_id=entity_id, method=r.method,
+                          matched_on=r.matched_on, score=r.score)
 
 
 def _entity_facts(store: MutableMapping[str, Any], entity_id: str) -> dict[str, Any]:
@@ -117,7 +131,7 @@ def _absorb(store: MutableMapping[str, Any], merge: Merge) -> None:
 
 
 def _observe(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
-             entities: Iterable[str]) -> tuple[list[str], dict[str, dict[str, Any]]]:
+             entities: Iterable[str]) -> tuple[list[str], dict[str, EntityRisk]]:
     """For the entities ``signal`` mentions: the other partners that mentioned any of them
     before (corroboration), and the risk score of each as of this signal's report time. Records
     the partner and adds the signal to each entity's evidence (a revision replaces its earlier
@@ -133,7 +147,7 @@ def _observe(store: MutableMapping[str, Any], signal: Signal, signal_id: str,
         store[FACTS + entity_id] = {"partners": sorted({*facts["partners"], signal.partner}),
                                     "evidence": evidence}
         total, parts = part_points((Evidence.from_row(e) for e in evidence), signal.reported_at)
-        risk[entity_id] = {"score": total, "parts": parts}
+        risk[entity_id] = EntityRisk(score=total, parts=parts)
     return sorted(others), risk
 
 

@@ -12,15 +12,18 @@ receiver can recognise, never a second delivery.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from policy.registry import Registry, Subscription
 from policy.view import redact, source_of, visible_fields
+from schemas.contract import validate
+from schemas.delivery import DeliveredEntity, Delivery
 from schemas.graph_model import has_postal_address
 from schemas.regions import address_municipality, region_of
+from schemas.resolved import ResolvedRecord
 
 DELIVERY_NAMESPACE = uuid.UUID("0b6c3f36-5d6e-5c89-9d7e-64656c697672")
 
@@ -40,14 +43,14 @@ class Facts:
     seen_before_by: frozenset[str]
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> Facts:
-        signal = record["signal"]
+    def of(cls, record: ResolvedRecord | Mapping[str, Any]) -> Facts:
+        record = validate(ResolvedRecord, record)
+        signal = record.signal
         municipalities = {code for subject in signal.get("subjects") or ()
                           if has_postal_address(subject["type"])  # an e-mail's is no place
                           and (code := address_municipality(subject.get("address")))}
-        entity_ids = {e["entity_id"] for e in record.get("entities") or ()}
-        entity_ids |= {m["merged"] for m in record.get("merges") or ()}
-        risk = record.get("risk") or {}
+        entity_ids = {e.entity_id for e in record.entities}
+        entity_ids |= {m.merged for m in record.merges}
         return cls(
             municipalities=frozenset(municipalities),
             regions=frozenset(r for m in municipalities if (r := region_of(m))),
@@ -55,9 +58,9 @@ class Facts:
             barrier_stages=frozenset(signal.get("barrier_stages") or ()),
             indicators=frozenset(signal.get("indicators") or ()),
             subject_roles=frozenset(s["role"] for s in signal.get("subjects") or ()),
-            max_risk=max((float(r["score"]) for r in risk.values()), default=0.0),
+            max_risk=max((float(r.score) for r in record.risk.values()), default=0.0),
             entity_ids=frozenset(entity_ids),
-            seen_before_by=frozenset(record.get("corroborated_by") or ()),
+            seen_before_by=frozenset(record.corroborated_by),
         )
 
 
@@ -76,24 +79,30 @@ def matches(subscription: Subscription, facts: Facts, partner: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Routed:
     """One copy for one recipient: produced to ``deliveries.<recipient>`` keyed by signal id."""
 
     recipient: str
     key: bytes
-    value: dict[str, Any]
+    delivery: Delivery
+
+    @property
+    def value(self) -> dict[str, Any]:
+        """The copy's JSON value as a dict (what the recipient receives)."""
+        return self.delivery.model_dump(mode="json")
 
 
 def delivery_id(signal_id: str, revision: int, recipient: str) -> str:
     return str(uuid.uuid5(DELIVERY_NAMESPACE, f"{signal_id}/{revision}/{recipient}"))
 
 
-def route(record: dict[str, Any], registry: Registry, recipients: Collection[str],
-          routed_at: datetime) -> list[Delivery]:
-    """The deliveries of one ``signals.resolved`` record; ``recipients`` are the partners with
-    a delivery topic."""
-    signal = record["signal"]
-    publisher = record["partner"]
+def route(record: ResolvedRecord | Mapping[str, Any], registry: Registry,
+          recipients: Collection[str], routed_at: datetime) -> list[Routed]:
+    """The deliveries of one ``signals.resolved`` record (the model, or its JSON as a dict);
+    ``recipients`` are the partners with a delivery topic."""
+    record = validate(ResolvedRecord, record)
+    signal = record.signal
+    publisher = record.partner
     source = source_of(registry, publisher)
     facts = Facts.of(record)
     out = []
@@ -109,17 +118,17 @@ def route(record: dict[str, Any], registry: Registry, recipients: Collection[str
             continue
         copy = redact(signal, fields)
         refs = {s.get("ref") for s in copy.doc["subjects"]}
-        out.append(Delivery(partner, record["signal_id"].encode(), {
-            "delivery_id": delivery_id(record["signal_id"], record["revision"], partner),
-            "recipient": partner,
-            "signal_id": record["signal_id"],
-            "revision": record["revision"],
-            "routed_at": routed_at.isoformat(),
-            "registry_version": registry.version,
-            "subscriptions": matched,
-            "redacted": list(copy.removed),
-            "signal": copy.doc,
-            "entities": [{k: e[k] for k in ("ref", "type", "role", "entity_id")}
-                         for e in record.get("entities") or () if e["ref"] in refs],
-        }))
+        out.append(Routed(partner, record.signal_id.encode(), Delivery(
+            delivery_id=delivery_id(record.signal_id, record.revision, partner),
+            recipient=partner,
+            signal_id=record.signal_id,
+            revision=record.revision,
+            routed_at=routed_at.isoformat(),
+            registry_version=registry.version,
+            subscriptions=matched,
+            redacted=list(copy.removed),
+            signal=copy.doc,
+            entities=[DeliveredEntity(ref=e.ref, type=e.type, role=e.role, entity_id=e.entity_id)
+                      for e in record.entities if e.ref in refs],
+        )))
     return out

@@ -1,6 +1,7 @@
 """``ketenlink router``: the routing stage, a faust app of its own reading ``signals.resolved``.
 
-Each resolved record becomes one redacted copy per recipient (``streams.recipients``) on
+Each resolved record (``schemas.resolved.ResolvedRecord``, parsed once) becomes one redacted
+copy per recipient (``streams.recipients``; ``schemas.delivery.Delivery``) on
 ``deliveries.<partner>``, decided with the registry as ``LiveRegistry`` has it at that moment. A
 record that is not a resolved record is parked on ``signals.rejected`` with the reason; any
 other error stops the process before the record is acked (``streams.app.die``), so it is
@@ -19,23 +20,21 @@ Stateless: run as many routers as ``signals.resolved`` has partitions (6).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import faust
-import mode
-import orjson
 import structlog
 from faust.worker import Worker
 
-from core.kafka_clients import faust_broker, faust_credentials
-from core.private_files import private_dir
 from core.settings import Settings
 from core.topics import TopicLayout, load_layout
 from policy.live import LiveRegistry
+from policy.resolved_view import read_resolved
 from policy.suppression import Suppressions, SuppressionView
+from schemas.resolved import ResolvedRecord
 from streams import fetch_wait, gap_guard
-from streams.app import FETCH_MAX_WAIT_MS, die, dumps_json, raw_topic
+from streams.app import FETCH_MAX_WAIT_MS, die, raw_topic
 from streams.exceptions import RecordRejected
+from streams.faust_app import build_faust_app
 from streams.intake import rejection
 from streams.recipients import route
 
@@ -47,26 +46,8 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
     """A faust app with the ``route`` agent."""
     fetch_wait.install(FETCH_MAX_WAIT_MS)
     gap_guard.install(compacted_topics=())  # signals.resolved is not compacted: never skip
-    app_id = f"{settings.faust_app_id}-router"
-    datadir = Path(settings.var_dir, "faust").resolve()
-    private_dir(datadir)
-    app = faust.App(
-        app_id,
-        broker=faust_broker(settings.kafka),
-        broker_credentials=faust_credentials(settings.kafka),
-        store="memory://",
-        datadir=str(datadir / app_id),
-        topic_replication_factor=1,
-        topic_disable_leader=True,
-        topic_allow_declare=False,
-        consumer_auto_offset_reset="earliest",
-        producer_acks=-1,
-        producer_linger=0.002,  # deliveries are latency-bound: batch for 2 ms at most
-        broker_session_timeout=10.0,
-        broker_heartbeat_interval=3.0,
-        agent_supervisor=mode.CrashingSupervisor,
-        web_enabled=False,
-    )
+    app = build_faust_app(settings, f"{settings.faust_app_id}-router", store="memory://",
+                          producer_linger=0.002)  # deliveries are latency-bound: 2 ms at most
     resolved_name = layout.resolved
     resolved = raw_topic(app, resolved_name)
     rejected = raw_topic(app, layout.rejected)
@@ -78,8 +59,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
             message = event.message
             try:
                 try:
-                    record = suppressions.current().resolved(
-                        orjson.loads(event.value or b"null"))
+                    record = read_resolved(ResolvedRecord, event.value, suppressions.current())
                     if record is None:
                         log.info("route.suppressed", topic=message.topic,
                                  partition=message.partition, offset=message.offset)
@@ -95,10 +75,10 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
                     log.warning("route.parked", topic=message.topic, offset=message.offset,
                                 reason=error.reason)
                     continue
-                for delivery in deliveries:
-                    await outputs[delivery.recipient].send(key=delivery.key,
-                                                           value=dumps_json(delivery.value))
-                log.debug("route.routed", signal_id=record.get("signal_id"),
+                for routed in deliveries:
+                    await outputs[routed.recipient].send(key=routed.key,
+                                                         value=routed.delivery.to_json())
+                log.debug("route.routed", signal_id=record.signal_id,
                           recipients=[d.recipient for d in deliveries])
             except Exception as exc:  # a bug: stop, do not ack
                 die(exc, message.topic, message.partition, message.offset)

@@ -387,8 +387,8 @@ def test_records_the_graph_refuses_are_parked_with_their_reason(
     assert set(originals) == {b"not json", json.dumps({"signal_id": "s"}).encode(),
                               json.dumps(bad_time).encode(), json.dumps(bad_value).encode(),
                               json.dumps({"merged": "nope"}).encode()}
-    assert "JSONDecodeError" in originals[b"not json"]
-    assert "KeyError" in originals[json.dumps({"signal_id": "s"}).encode()]
+    assert "Invalid JSON" in originals[b"not json"]  # schemas.contract.InvalidRecord
+    assert "revision: Field required" in originals[json.dumps({"signal_id": "s"}).encode()]
     assert "yesterday" in originals[json.dumps(bad_time).encode()]
     assert "refused by Neo4j" in originals[json.dumps(bad_value).encode()]
     records, _, _ = driver.execute_query(

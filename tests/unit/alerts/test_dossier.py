@@ -26,7 +26,8 @@ def test_a_dossier_holds_what_the_reviewer_may_see_and_no_more() -> None:
                         entities=entities, links=links, created_at=T0,
                         updated_at=T0 + timedelta(days=1),
                         follow_up_of={"status": "approved", "version": 1},
-                        decisions=[{"version": 1, "status": "approved", "by": "a"}])
+                        decisions=[{"version": 1, "status": "approved", "by": "a"}]
+                        ).model_dump(mode="json")
     assert doc["format"] == DOSSIER_FORMAT and (doc["alert_id"], doc["version"]) == ("AL-1", 2)
     assert doc["anchor"] == {"entity": entities["P-x"].to_json(), "chosen_as": "entity"}
     assert [e["entity_id"] for e in doc["entities"]] == ["P-x", "B-y"]

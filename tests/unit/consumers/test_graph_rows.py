@@ -9,6 +9,7 @@ import pytest
 
 from consumers.graph_sink import batch_rows, kind_of, node_properties
 from policy.registry import Registry
+from schemas.contract import InvalidRecord
 from schemas.signal import Signal
 from streams.pipeline import process
 from streams.resolve import Resolver
@@ -57,11 +58,11 @@ def test_merges_are_grouped_by_the_kind_of_their_ids() -> None:
 
 
 def test_a_document_that_is_not_a_resolved_record_is_refused() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(InvalidRecord, match="revision: Field required"):
         batch_rows([{"signal_id": "s"}])
     doc = _resolved()
     doc["revision"] = "2"
-    with pytest.raises(TypeError, match="revision"):
+    with pytest.raises(InvalidRecord, match="revision: Input should be a valid integer"):
         batch_rows([doc])
     with pytest.raises(TypeError, match="entity ids"):
         batch_rows([], [{"merged": "P-1", "into": 7}])

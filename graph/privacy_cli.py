@@ -65,8 +65,7 @@ def erase(
     records = 0
     layout = load_layout(prefix=settings.topic_prefix)
     if pseudonym is not None:
-        ids, records = entities_with_identifier(settings.kafka,
-                                                layout.resolved, pseudonym)
+        ids, records = entities_with_identifier(settings.kafka, layout.resolved, pseudonym)
         subject = pseudonym
     else:
         ids = set(entity_id or ())

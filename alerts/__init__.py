@@ -5,5 +5,6 @@ reviewing partner releases them (or rejects them).
 - ``evaluate``: the rules as pure functions; ``lifecycle``: what an evaluation does to an alert;
 - ``dossier``: the document the reviewer checks and the OM receives;
 - ``store``: Neo4j reads and writes; ``engine``: the consumer that evaluates and proposes;
+  ``engine_process``: the engine as a process, wired from settings (``run_alert_engine``);
 - ``release``: list, show, approve, reject (audited); ``cli``: ``ketenlink alerts ...``.
 """

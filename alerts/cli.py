@@ -13,21 +13,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
-import structlog
 import typer
 
-from core.exceptions import KetenlinkError
-from core.kafka_clients import client_options
+from core.commands import command_settings
 
 if TYPE_CHECKING:
     from alerts.config import AlertRules
     from alerts.release import AlertDesk
-    from core.settings import Settings
     from policy.clearance import Caller
 
+commands = typer.Typer()
 alerts_app = typer.Typer(help="OM alerts: the rule engine and the analysts' release step.",
                          no_args_is_help=True)
-log = structlog.get_logger("alerts.cli")
+commands.add_typer(alerts_app, name="alerts")
 
 T = TypeVar("T")
 RulesFile = Annotated[Path | None, typer.Option("--rules", exists=True, dir_okay=False,
@@ -41,72 +39,13 @@ Version = Annotated[int | None, typer.Option("--version",
                                              help="The version you read; refused if newer.")]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    from core.settings import Settings
-
-    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
-
-
-def _fail(exc: KetenlinkError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(code=1) from exc
-
-
 @alerts_app.command("run")
 def run(ctx: typer.Context, rules_file: RulesFile = None) -> None:
     """Evaluate the alert rules as resolved signals reach the graph; propose dossiers on
     alerts.om.proposed. Runs until SIGTERM / Ctrl-C."""
-    import signal
-    import threading
+    from alerts.engine_process import run_alert_engine
 
-    from kafka import KafkaConsumer
-
-    from alerts.config import load_rules
-    from alerts.engine import AlertEngine, AlertTopics, run_engine
-    from alerts.store import AlertStore
-    from core.audit import AuditLog
-    from core.kafka_clients import for_service
-    from core.neo4j_driver import open_driver
-    from core.publisher import Publisher
-    from core.topics import load_layout
-    from graph.queries import AnalystQueries
-    from policy.registry import load_registry
-    from policy.suppression import Suppressions
-
-    settings = for_service(_settings(ctx), "alerts")
-    try:
-        rules = load_rules(rules_file)
-        clearance = rules.reviewer_clearance()
-        layout = load_layout(prefix=settings.topic_prefix)
-        topics = AlertTopics(resolved=layout.resolved,
-                             merges=layout.merges,
-                             proposed=layout.alert_proposals)
-    except KetenlinkError as exc:
-        _fail(exc)
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    consumer = KafkaConsumer(topics.resolved, topics.merges,
-                             **client_options(settings.kafka),
-                             group_id=f"{settings.faust_app_id}-alerts",
-                             enable_auto_commit=False, auto_offset_reset="earliest")
-    try:
-        with open_driver(settings.neo4j, retry_s=5.0) as driver, AuditLog.open(settings) as audit, \
-                Publisher(settings.kafka, client_id="ketenlink-alerts") as publisher, \
-                Suppressions.open(settings, layout) as suppressions:
-            registry = load_registry()
-            store = AlertStore(driver, settings.neo4j.database, registry)
-            engine = AlertEngine(store, AnalystQueries(driver, settings.neo4j.database, audit,
-                                                       registry),
-                                 rules, clearance, publisher, topics.proposed)
-            stats = run_engine(consumer, store, engine, topics, rules, stop,
-                               suppressions=suppressions)
-    finally:
-        consumer.close()
-    log.info("alerts.stopped", batches=stats.batches, records=stats.records,
-             created=stats.created, updated=stats.updated, sent=stats.sent,
-             retries=stats.retries)
+    run_alert_engine(command_settings(ctx, "alerts"), rules_file)
 
 
 @contextmanager
@@ -122,7 +61,7 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     from policy.clearance import Caller
     from policy.registry import clearance_for, load_registry
 
-    settings = _settings(ctx)
+    settings = command_settings(ctx, None)
     rules = load_rules()
     acting = partner or rules.reviewer
     caller = Caller(analyst, acting, clearance_for(acting))
@@ -135,12 +74,8 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
 
 def _act(ctx: typer.Context, analyst: str, partner: str | None,
          action: Callable[[AlertDesk, Caller], T]) -> T:
-    try:
-        with _desk(ctx, analyst, partner) as (desk, caller, _):
-            return action(desk, caller)
-    except KetenlinkError as exc:
-        _fail(exc)
-        raise  # unreachable: _fail exits
+    with _desk(ctx, analyst, partner) as (desk, caller, _):
+        return action(desk, caller)
 
 
 @alerts_app.command("list")

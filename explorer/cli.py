@@ -8,46 +8,32 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from core.exceptions import KetenlinkError
+from core.commands import command_settings
 
 if TYPE_CHECKING:
-    from core.settings import Settings
     from explorer.accounts import AccountStore
 
+commands = typer.Typer()
 explorer_app = typer.Typer(help="The analysts' web explorer and its accounts.",
                            no_args_is_help=True)
+commands.add_typer(explorer_app, name="explorer")
 user_app = typer.Typer(help="Analyst accounts (one per person, of a partner with the analyst "
                             "role).", no_args_is_help=True)
 explorer_app.add_typer(user_app, name="user")
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    from core.settings import Settings
-
-    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
-
-
 def _accounts(ctx: typer.Context) -> AccountStore:
     from explorer.accounts import AccountStore
 
-    return AccountStore(_settings(ctx).explorer.users_file)
-
-
-def _fail(exc: KetenlinkError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(code=1) from exc
+    return AccountStore(command_settings(ctx).explorer.users_file)
 
 
 @explorer_app.command("serve")
 def serve(ctx: typer.Context) -> None:
     """Serve the explorer (KETENLINK_EXPLORER__HOST/PORT) until SIGTERM / Ctrl-C."""
-    from core.kafka_clients import for_service
     from explorer.server import run_explorer
 
-    try:
-        run_explorer(for_service(_settings(ctx), "explorer"))
-    except KetenlinkError as exc:
-        _fail(exc)
+    run_explorer(command_settings(ctx, "explorer"))
 
 
 @user_app.command("add")
@@ -71,11 +57,7 @@ def user_remove(ctx: typer.Context,
                 username: Annotated[str, typer.Argument(help="The login name.")]) -> None:
     """Delete an account; a running explorer ends its sessions at their next request (also
     when the name is created again)."""
-    try:
-        removed = _accounts(ctx).remove(username)
-    except KetenlinkError as exc:
-        _fail(exc)
-        return
+    removed = _accounts(ctx).remove(username)
     typer.echo(f"account {username} removed" if removed else f"no account {username}")
     if not removed:
         raise typer.Exit(code=1)
@@ -99,11 +81,7 @@ def _set_password(password_stdin: bool, set_it: Callable[[str | None], str], don
     """Run ``set_it`` with the password read from stdin (or None: it generates one), say
     ``done``, and print a generated password once."""
     given = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    try:
-        password = set_it(given)
-    except KetenlinkError as exc:
-        _fail(exc)
-        return
+    password = set_it(given)
     typer.echo(done)
     if given is None:
         typer.echo(f"password (shown once): {password}")
@@ -112,8 +90,5 @@ def _set_password(password_stdin: bool, set_it: Callable[[str | None], str], don
 @user_app.command("list")
 def user_list(ctx: typer.Context) -> None:
     """Every account and its partner."""
-    try:
-        for name, partner in _accounts(ctx).usernames().items():
-            typer.echo(f"{name}\t{partner}")
-    except KetenlinkError as exc:
-        _fail(exc)
+    for name, partner in _accounts(ctx).usernames().items():
+        typer.echo(f"{name}\t{partner}")

@@ -19,10 +19,23 @@ Files written to the output folder:
 - ``world.json``: window, per-file counts, and the rings with their members.
 """
 
-from generator.run import GenerateReport, generate
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.run import GenerateReport, generate
 
 PARTNER_FILES = {"kvk": "kvk-mutaties.csv", "riec": "riec-casussignalen.jsonl",
                  "zorg": "zorg-meldingen.jsonl", "stichting-m": "meldmisdaadanoniem-tips.jsonl"}
 """Partner id -> the export ``generate`` writes for it."""
 
 __all__ = ["PARTNER_FILES", "GenerateReport", "generate"]
+
+
+def __getattr__(name: str) -> object:
+    """``generate`` and ``GenerateReport`` load the generator at first use, so that importing
+    a module of this package (``ketenlink``'s start imports ``generator.cli``) stays cheap."""
+    if name in ("GenerateReport", "generate"):
+        from generator import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

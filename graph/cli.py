@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from core.exceptions import KetenlinkError
+from core.commands import command_settings
 
 if TYPE_CHECKING:
     from graph.analyst.model import Link
@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from graph.queries import AnalystQueries
     from policy.clearance import Caller
 
+commands = typer.Typer()
 graph_app = typer.Typer(help="Analyst queries on the network graph (audited, clearance-filtered).",
                         no_args_is_help=True)
+commands.add_typer(graph_app, name="graph")
 
 T = TypeVar("T")
 Partner = Annotated[str, typer.Option("--as-partner", help="The partner whose clearance applies.")]
@@ -39,12 +41,11 @@ def _queries(ctx: typer.Context, partner: str, analyst: str
              ) -> Iterator[tuple[AnalystQueries, Caller]]:
     from core.audit import AuditLog
     from core.neo4j_driver import open_driver
-    from core.settings import Settings
     from graph.queries import AnalystQueries
     from policy.clearance import Caller
     from policy.registry import clearance_for, load_registry
 
-    settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    settings = command_settings(ctx, None)
     registry = load_registry()
     caller = Caller(analyst, partner, clearance_for(partner, registry.clearances))
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
@@ -53,12 +54,8 @@ def _queries(ctx: typer.Context, partner: str, analyst: str
 
 def _run(ctx: typer.Context, partner: str, analyst: str, as_json: bool,
          query: Callable[[AnalystQueries, Caller], T], render: Callable[[T], list[str]]) -> None:
-    try:
-        with _queries(ctx, partner, analyst) as (queries, caller):
-            result = query(queries, caller)
-    except KetenlinkError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    with _queries(ctx, partner, analyst) as (queries, caller):
+        result = query(queries, caller)
     if as_json:
         typer.echo(json.dumps(_json(result), indent=2, ensure_ascii=False))
     else:

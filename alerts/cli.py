@@ -57,7 +57,7 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     from core.audit import AuditLog
     from core.neo4j_driver import open_driver
     from core.publisher import Publisher
-    from core.topics import load_layout
+    from core.topics import topics_of
     from policy.clearance import Caller
     from policy.registry import clearance_for, load_registry
 
@@ -65,7 +65,7 @@ def _desk(ctx: typer.Context, analyst: str, partner: str | None
     rules = load_rules()
     acting = partner or rules.reviewer
     caller = Caller(analyst, acting, clearance_for(acting))
-    released = load_layout(prefix=settings.topic_prefix).alerts_released
+    released = topics_of(settings).alerts_released
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
             Publisher(settings.kafka, client_id="ketenlink-alerts-release") as publisher:
         yield (AlertDesk(AlertStore(driver, settings.neo4j.database, load_registry()), audit,

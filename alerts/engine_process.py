@@ -16,7 +16,7 @@ from core.neo4j_driver import open_driver
 from core.publisher import Publisher
 from core.settings import Settings
 from core.stop_signals import stop_event
-from core.topics import load_layout
+from core.topics import topics_of
 from graph.queries import AnalystQueries
 from policy.registry import load_registry
 from policy.suppression import Suppressions
@@ -29,7 +29,7 @@ def run_alert_engine(settings: Settings, rules_file: Path | None = None) -> None
     reach the graph and propose dossiers on alerts.om.proposed, until SIGTERM / SIGINT."""
     rules = load_rules(rules_file)
     clearance = rules.reviewer_clearance()
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     topics = AlertTopics(resolved=layout.resolved, merges=layout.merges,
                          proposed=layout.alert_proposals)
     stop = stop_event()

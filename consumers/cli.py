@@ -45,10 +45,10 @@ def deliver_secret(ctx: typer.Context,
     A running deliverer signs with the new secret from its next attempt on."""
     from consumers.exceptions import UnknownRecipientError
     from consumers.webhook_secrets import SecretStore
-    from core.topics import load_layout
+    from core.topics import topics_of
 
     settings = command_settings(ctx)
-    recipients = load_layout(prefix=settings.topic_prefix).recipients
+    recipients = topics_of(settings).recipients
     if partner not in recipients:
         raise UnknownRecipientError(partner, recipients)
     typer.echo(SecretStore(settings.webhook.secrets_file).rotate(partner))

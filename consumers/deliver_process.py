@@ -9,7 +9,7 @@ from consumers.webhook_secrets import SecretStore
 from core.publisher import Publisher
 from core.settings import Settings
 from core.stop_signals import stop_event
-from core.topics import load_layout
+from core.topics import topics_of
 from policy.live import LiveRegistry
 from policy.suppression import Suppressions
 
@@ -19,7 +19,7 @@ log = structlog.get_logger(__name__)
 def run_deliverer(settings: Settings) -> None:
     """POST every partner's deliveries to its webhook until SIGTERM / SIGINT, following webhook
     changes in the run-time registry; dead letters on deliveries.dead."""
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     stop = stop_event()
     with LiveRegistry.open(settings, layout) as registry, \
             Suppressions.open(settings, layout) as suppressions, \

@@ -9,7 +9,7 @@ from core.neo4j_driver import open_driver
 from core.publisher import Publisher
 from core.settings import Settings
 from core.stop_signals import stop_event
-from core.topics import load_layout
+from core.topics import topics_of
 from policy.registry import load_registry
 from policy.suppression import Suppressions
 
@@ -20,7 +20,7 @@ def run_graph_sink(settings: Settings) -> None:
     """Write resolved signals and entity merges into Neo4j until SIGTERM / SIGINT: waits out
     Neo4j outages, parks the records the graph refuses on signals.rejected, honours the
     suppressions of erased and purged records."""
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     topics = SinkTopics(resolved=layout.resolved, merges=layout.merges, rejected=layout.rejected)
     stop = stop_event()
     consumer = open_consumer(settings.kafka, topics,

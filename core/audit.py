@@ -114,9 +114,9 @@ class AuditLog(Closing):
     def open(cls, settings: Settings) -> AuditLog:
         """An audit log on ``audit.log`` (with the settings' topic prefix), acks=all."""
         from core.publisher import Publisher
-        from core.topics import load_layout
+        from core.topics import topics_of
 
-        topic = load_layout(prefix=settings.topic_prefix).audit_log
+        topic = topics_of(settings).audit_log
         return cls(Publisher(settings.kafka, client_id="ketenlink-audit"), topic,
                    key=settings.audit_key.get_secret_value().encode())
 

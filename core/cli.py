@@ -23,11 +23,11 @@ def audit_verify(
     """Check every hash chain of the audit log: exit 1 when an entry was changed, removed,
     forged or reordered."""
     from core.audit_verify import file_entries, topic_entries, verify
-    from core.topics import load_layout
+    from core.topics import topics_of
 
     settings = command_settings(ctx)
     entries = file_entries(file) if file else topic_entries(
-        settings.kafka, load_layout(prefix=settings.topic_prefix).audit_log)
+        settings.kafka, topics_of(settings).audit_log)
     verdict = verify(entries, settings.audit_key.get_secret_value().encode())
     for problem in verdict.problems:
         typer.echo(f"problem: {problem}")

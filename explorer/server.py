@@ -14,7 +14,7 @@ from core.http_serving import absorb_stop_signals, base_url, listen, uvicorn_ser
 from core.neo4j_driver import open_driver
 from core.publisher import Publisher
 from core.settings import Settings
-from core.topics import load_layout
+from core.topics import topics_of
 from explorer.accounts import AccountStore
 from explorer.app import ExplorerServices, create_explorer_app
 from explorer.review_desk import ReviewDesk
@@ -31,7 +31,7 @@ def run_explorer(settings: Settings) -> None:
     Raises ``ServiceStartError`` when the port is taken, before connecting to anything."""
     config = settings.explorer
     sock = listen(config.host, config.port, "explorer", "KETENLINK_EXPLORER__PORT")
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     registry = load_registry()
     try:
         with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \

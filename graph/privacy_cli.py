@@ -42,7 +42,7 @@ def erase(
     from core.audit import AuditLog
     from core.neo4j_driver import open_driver
     from core.publisher import Publisher
-    from core.topics import load_layout
+    from core.topics import topics_of
     from graph.erasure import Erasure, entities_with_identifier
     from policy.suppression import SuppressionWriter
     from producers.pseudonym import Pseudonymiser
@@ -63,7 +63,7 @@ def erase(
         typer.echo("error: --pseudonym must look like ps1:<64 hex digits>", err=True)
         raise typer.Exit(code=1)
     records = 0
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     if pseudonym is not None:
         ids, records = entities_with_identifier(settings.kafka, layout.resolved, pseudonym)
         subject = pseudonym
@@ -106,7 +106,7 @@ def retention_purge(
     from core.audit import AuditLog
     from core.neo4j_driver import open_driver
     from core.publisher import Publisher
-    from core.topics import load_layout
+    from core.topics import topics_of
     from graph.purge import RetentionPurge
     from policy.retention import load_retention
     from policy.suppression import SuppressionWriter
@@ -121,7 +121,7 @@ def retention_purge(
         typer.echo("error: --now needs a time zone, e.g. 2027-01-01T00:00:00+00:00", err=True)
         raise typer.Exit(code=1)
     policy = load_retention()
-    topic = load_layout(prefix=settings.topic_prefix).suppressions
+    topic = topics_of(settings).suppressions
     with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit, \
             Publisher(settings.kafka, client_id="ketenlink-retention") as publisher:
         report = RetentionPurge(driver, settings.neo4j.database, policy, audit,

@@ -29,13 +29,13 @@ Many = Annotated[list[str] | None, typer.Option()]
 
 @contextmanager
 def _registry(ctx: typer.Context) -> Iterator[Registry]:
-    from core.topics import load_layout
+    from core.topics import topics_of
     from policy.live import LiveRegistry
     from policy.registry import load_registry
 
     settings = command_settings(ctx, None)
     with LiveRegistry(settings.kafka,
-                      load_layout(prefix=settings.topic_prefix).registry,
+                      topics_of(settings).registry,
                       load_registry()) as live:
         live.catch_up(30.0)
         yield live.current()
@@ -46,14 +46,14 @@ def _change(ctx: typer.Context, partner: str, by: str, action: str,
     """Apply ``edit`` to the partner's current entry, publish the result and audit it."""
     from core.audit import AuditLog
     from core.publisher import Publisher
-    from core.topics import load_layout
+    from core.topics import topics_of
     from policy.live import publish_change
 
     settings = command_settings(ctx, None)
     try:
         with _registry(ctx) as registry:
             new = edit(registry.entry(partner))
-        layout = load_layout(prefix=settings.topic_prefix)
+        layout = topics_of(settings)
         with AuditLog.open(settings) as audit, Publisher(settings.kafka) as publisher:
             audit.record(by, partner, f"registry.{action}",
                          {"entry": None if new is None else new.model_dump(mode="json")}, 1)

@@ -33,7 +33,7 @@ def publish(
 
     from core.exceptions import PublishError
     from core.publisher import Publisher
-    from core.topics import load_layout
+    from core.topics import topics_of
     from producers.adapters import adapter_for
     from producers.pseudonym import Pseudonymiser
     from producers.publish_file import publish_file
@@ -42,7 +42,7 @@ def publish(
     rejects_path = rejects or file.with_name(file.name + ".rejects.jsonl")
     try:
         adapter = adapter_for(partner, Pseudonymiser(settings.pseudonym_key))
-        layout = load_layout(prefix=settings.topic_prefix)
+        layout = topics_of(settings)
         total = sum(1 for _ in file.open(encoding="utf-8", errors="replace"))
         with Publisher(settings.kafka, client_id=f"ketenlink-publish-{partner}") as publisher, \
                 Progress("[progress.description]{task.description}", BarColumn(),

@@ -60,13 +60,13 @@ def judge(
     import json
 
     from core.publisher import Publisher
-    from core.topics import load_layout
+    from core.topics import topics_of
 
     if verdict not in ("confirm", "reject"):
         typer.echo(f"error: --verdict must be confirm or reject, not {verdict!r}", err=True)
         raise typer.Exit(code=1)
     settings = command_settings(ctx)
-    topic = load_layout(prefix=settings.topic_prefix).judgements
+    topic = topics_of(settings).judgements
     doc = {"a": a, "b": b, "verdict": verdict, "analyst": analyst}
     with Publisher(settings.kafka, client_id="ketenlink-judge") as publisher:
         where = publisher.publish(topic, "|".join(sorted((a, b))).encode(),

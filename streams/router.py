@@ -26,7 +26,7 @@ import structlog
 from faust.worker import Worker
 
 from core.settings import Settings
-from core.topics import TopicLayout, load_layout
+from core.topics import TopicLayout, topics_of
 from policy.live import LiveRegistry
 from policy.resolved_view import read_resolved
 from policy.suppression import Suppressions, SuppressionView
@@ -88,7 +88,7 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
 
 def run_router(settings: Settings) -> None:
     """Read the registry, then run the router in the foreground until SIGTERM / SIGINT."""
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     with LiveRegistry.open(settings, layout) as registry, \
             Suppressions.open(settings, layout) as suppressions:
         app = create_router_app(settings, layout, registry, suppressions)

@@ -7,7 +7,7 @@ from kafka import KafkaAdminClient
 
 from core.kafka_clients import client_options
 from core.settings import Settings
-from core.topics import apply_topics, load_layout
+from core.topics import apply_topics, topics_of
 from streams.app import changelog_topics, create_app
 
 
@@ -20,7 +20,7 @@ def run_worker(settings: Settings) -> None:
         apply_topics(admin, changelog_topics(settings.faust_app_id))
     finally:
         admin.close()
-    app = create_app(settings, load_layout(prefix=settings.topic_prefix))
+    app = create_app(settings, topics_of(settings))
     worker = Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False,
                     override_logging=False)
     worker.execute_from_commandline()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from core.http_serving import base_url
 from core.settings import Settings
-from core.topics import load_layout
+from core.topics import topics_of
 from infra.bootstrap import bootstrap
 from infra.stack import Stack
 from ketenlink.demo.pipeline import await_pipeline, end_offsets
@@ -34,7 +34,7 @@ def run_demo(settings: Settings, echo: Callable[[str], None], wait: bool = True)
     for status in Stack(settings).up():
         echo(f"  {status.name:<6} {status.state} at {status.address} (v{status.version})")
     bootstrap(settings)
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     run_id = "demo-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     scenario = generate_scenario(settings, run_id, echo)
     tokens = {partner: fresh_token(settings, partner) for partner in VIA_GATEWAY}

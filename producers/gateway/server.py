@@ -14,7 +14,7 @@ from core.exceptions import ServiceStartError
 from core.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
 from core.publisher import Publisher
 from core.settings import Settings
-from core.topics import load_layout
+from core.topics import topics_of
 from producers.deidentify import name_finder
 from producers.exceptions import DeidentifyError, GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
@@ -33,7 +33,7 @@ def run_gateway(settings: Settings) -> None:
     ``TokenStoreError`` if the token file is unreadable, all before accepting a request.
     """
     gateway = settings.gateway
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     tokens = TokenStore(gateway.tokens_file)
     active = [r for r in tokens.records() if r.revoked_at is None]  # fails fast on a bad file
     if not active:
@@ -68,7 +68,7 @@ def create_token(settings: Settings, partner: str) -> str:
 
     The token is shown once; only its salted digest is stored in ``settings.gateway.tokens_file``.
     """
-    layout = load_layout(prefix=settings.topic_prefix)
+    layout = topics_of(settings)
     if partner not in layout.partners:
         raise UnknownPartnerError(partner, layout.partners)
     return TokenStore(settings.gateway.tokens_file).create(partner)

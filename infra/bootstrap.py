@@ -11,7 +11,13 @@ from core.neo4j_driver import open_driver
 from core.settings import Settings
 from core.topics import apply_topics
 from graph.schema import apply_schema
-from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
+from infra.kafka_security import (
+    ADMIN_USER,
+    apply_security,
+    await_security,
+    ensure_credentials,
+    users,
+)
 from policy.retention import topic_layout
 
 
@@ -33,7 +39,9 @@ def bootstrap(settings: Settings) -> BootstrapReport:
         topics = apply_topics(admin, layout.topics)
         if settings.kafka.security != "plaintext":
             credentials = ensure_credentials(settings.kafka.credentials_file, users(layout))
-            apply_security(admin, layout, settings.faust_app_id, credentials)
+            security = apply_security(admin, layout, settings.faust_app_id, credentials)
+            if security.users_created or security.acls_created or security.acls_deleted:
+                await_security(settings.kafka, layout)
     finally:
         admin.close()
     with open_driver(settings.neo4j) as driver:

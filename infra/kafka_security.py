@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import structlog
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import (
     ACL,
     ACLFilter,
@@ -36,11 +37,13 @@ from kafka.admin import (
     ScramMechanism,
     UserScramCredentialUpsertion,
 )
+from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from core.kafka_clients import (
     SCRAM_MECHANISM,
     SECURITY_PROTOCOLS,
+    client_options,
     read_credentials,
     service_user,
 )
@@ -305,6 +308,42 @@ def apply_security(admin: KafkaAdminClient, layout: TopicLayout, app_id: str,
              acls_created=report.acls_created, acls_deleted=report.acls_deleted,
              acls_unchanged=report.acls_unchanged)
     return report
+
+
+def await_security(kafka: KafkaSettings, layout: TopicLayout, timeout_s: float = 60.0) -> None:
+    """Wait until every broker lets the first partner's user in and shows it its inbound topic.
+
+    SCRAM users and ACLs reach each broker through the metadata log a moment after the
+    controller accepted them: a client that meets a broker still behind is refused (seen on a
+    three-broker cluster under load). The probe user was created and granted with the others,
+    so a broker that knows it knows them all."""
+    partner = layout.partners[0]
+    user, topic = partner_user(partner), layout.inbound_of(partner)
+    options = client_options(kafka, user)
+    deadline = time.monotonic() + timeout_s
+    for server in kafka.bootstrap_servers.split(","):
+        while not _sees_topic(options, server, topic):
+            if time.monotonic() > deadline:
+                raise KafkaSecurityError("SCRAM users and ACLs",
+                                         f"broker {server} did not let {user} see {topic} "
+                                         f"within {timeout_s:.0f} s")
+            time.sleep(0.5)
+    log.info("kafka.security_propagated", brokers=kafka.bootstrap_servers, probe_user=user)
+
+
+def _sees_topic(options: Mapping[str, Any], server: str, topic: str) -> bool:
+    """Whether ``server`` authenticates ``options``' user and shows it ``topic``."""
+    try:
+        consumer = KafkaConsumer(**{**options, "bootstrap_servers": server},
+                                 request_timeout_ms=10_000)
+    except KafkaError:
+        return False
+    try:
+        return topic in consumer.topics()
+    except KafkaError:
+        return False
+    finally:
+        consumer.close()
 
 
 def _has_scram(described: Mapping[str, object] | None) -> bool:

@@ -110,7 +110,7 @@ def test_failed_logins_slow_the_client_and_the_name_but_lock_nobody_out(
 def test_a_write_without_the_csrf_token_is_refused(explorer: ExplorerWorld,
                                                     ria: httpx.Client) -> None:
     token = ria.headers.pop("X-CSRF-Token")
-    review = explorer.review_desk["p2-p4"]
+    review = explorer.reviews["p2-p4"]
     refused = ria.post(f"/api/reviews/{review}", json={"verdict": "reject"})
     assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]
     wrong = ria.post(f"/api/reviews/{review}", json={"verdict": "reject"},
@@ -281,7 +281,7 @@ def test_every_date_parameter_is_checked_with_a_422_naming_it_and_the_range(
 def test_merge_review_lists_what_the_analyst_may_see_and_feeds_the_resolver(
         settings: Settings, explorer: ExplorerWorld, ria: httpx.Client,
         otto: httpx.Client) -> None:
-    w, reviews = explorer.world, explorer.review_desk
+    w, reviews = explorer.world, explorer.reviews
 
     def about(client: httpx.Client, key: str) -> dict[str, Any]:
         # per entity: the unfiltered list is the top 100 of a database other tests share

@@ -16,7 +16,13 @@ from core.kafka_clients import client_options
 from core.publisher import Publisher
 from core.settings import KafkaSettings, Settings
 from core.topics import apply_topics
-from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
+from infra.kafka_security import (
+    ADMIN_USER,
+    apply_security,
+    await_security,
+    ensure_credentials,
+    users,
+)
 from infra.stack import Stack
 from policy.retention import topic_layout
 from tests.own_stack import SECURE_CLUSTER_PORT_OFFSET
@@ -49,6 +55,7 @@ def test_three_brokers_under_sasl_ssl(cluster: KafkaSettings, tmp_path: Path) ->
         apply_topics(admin, layout.topics)
         apply_security(admin, layout, "ketenlink",
                        ensure_credentials(cluster.credentials_file, users(layout)))
+        await_security(cluster, layout)  # every broker has the users and ACLs
         inbound = layout.inbound_of("kvk")
         [described] = admin.describe_topics([inbound])
         assert {len(p["replica_nodes"]) for p in described["partitions"]} == {3}

@@ -82,12 +82,12 @@ def test_search_network_expand_why_linked_review_and_approve(
     page.get_by_test_id("tab-reviews").click()
     page.get_by_test_id("review-entity").fill(w.ids["P4"])  # the shared database holds others
     page.get_by_test_id("review-apply").click()
-    review = page.locator(f"[data-testid=review][data-review-id='{explorer.review_desk['p2-p4']}']")
+    review = page.locator(f"[data-testid=review][data-review-id='{explorer.reviews['p2-p4']}']")
     review.get_by_test_id("review-reject").click()
     expect(review.get_by_test_id("review-status")).to_contain_text("rejected")
     judgements = read_topic(settings, explorer.topics["resolver.judgements"])
     assert [(v["verdict"], v["analyst"], v["review_id"]) for _, v in judgements] == [
-        ("reject", "ria", explorer.review_desk["p2-p4"])]
+        ("reject", "ria", explorer.reviews["p2-p4"])]
 
     page.get_by_test_id("tab-rings").click()
     # global lists (other tests' data too); the ring search over a big shared graph takes time

@@ -77,6 +77,20 @@ def child_env(settings: Settings) -> dict[str, str]:
             "KETENLINK_EXPLORER__USERS_FILE": str(settings.explorer.users_file.resolve())}
 
 
+def _delete_topics(settings: Settings, run_id: str) -> None:
+    """Delete the run's topics and changelogs; warn, never raise (the stack may be gone)."""
+    try:
+        admin = KafkaAdminClient(**client_options(settings.kafka))
+        try:
+            mine = [t for t in admin.list_topics() if t.startswith((f"{run_id}.", f"{run_id}-"))]
+            if mine:
+                admin.delete_topics(mine, timeout_ms=30_000)
+        finally:
+            admin.close()
+    except Exception as exc:  # cleaning up must not hide the run's own outcome
+        log.warning("scenario.topics_left", run=run_id, error=repr(exc))
+
+
 @contextmanager
 def platform(settings: Settings, echo: Callable[[str], None], keep: bool = False,
              run_id: str | None = None) -> Iterator[Platform]:
@@ -113,6 +127,7 @@ def platform(settings: Settings, echo: Callable[[str], None], keep: bool = False
         if not keep:
             if services is not None:
                 services.__exit__(None, None, None)
+            _delete_topics(settings, run_id)
             if started:
                 stack.down(started)
                 echo(f"stack: stopped {', '.join(started)}")

@@ -155,7 +155,11 @@ class Translator:
             return
         assert mapping.platform is not None
         if signal.resend_of:
-            original = next(r for r in out.records if r.signal == signal.resend_of)
+            original = next((r for r in reversed(out.records) if r.signal == signal.resend_of), None)
+            if original is None:
+                out.not_sent[signal.id] = f"cannot express: it resends {signal.resend_of}, which " \
+                                          "was not sent"
+                return
             out.refs[signal.id] = original.ref
             out.records.append(NativeRecord(mapping.platform, original.line, original.ref, signal.id))
             return

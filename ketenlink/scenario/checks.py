@@ -210,17 +210,16 @@ def no_link_through(ev: Evidence, value: list[str]) -> list[ItemResult]:
 def _alerts(ev: Evidence) -> list[dict[str, Any]]:
     analyst = ev.analyst(ev.platform.reviewer)
     out = []
-    for status in ("proposed", "approved", "rejected"):
-        code, body = analyst.get("/api/alerts", status=status)
-        for alert in (body or {}).get("alerts", []) if code == 200 else []:
-            _, detail = analyst.get(f"/api/alerts/{alert['alert_id']}")
-            out.append(detail or alert)
+    code, body = analyst.get("/api/alerts")  # every status
+    for alert in (body or {}).get("alerts", []) if code == 200 else []:
+        _, detail = analyst.get(f"/api/alerts/{alert['alert_id']}")
+        out.append(detail or alert)
     return out
 
 
 def _about(alert: dict[str, Any]) -> set[str]:
     dossier = alert.get("dossier") or {}
-    ids = {str(alert.get("anchor"))}
+    ids = {str(alert.get("anchor")), *(str(m) for m in alert.get("members") or [])}
     ids |= {str(e.get("entity_id") or (e.get("entity") or {}).get("entity_id"))
             for e in dossier.get("entities", []) if isinstance(e, dict)}
     return ids

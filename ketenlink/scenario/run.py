@@ -10,6 +10,7 @@ from pathlib import Path
 import structlog
 
 from core.private_files import private_dir
+from infra.offsets import wait_committed
 from ketenlink.demo.errors import DemoError
 from ketenlink.demo.pipeline import await_pipeline, end_offsets
 from ketenlink.scenario.checks import ItemResult, check_all
@@ -39,6 +40,32 @@ class ScenarioResult:
         return passed, len(self.items) - passed
 
 
+READERS_TIMEOUT_S = 180.0
+READERS = ("router", "alerts")
+"""The consumer groups (``<app id>-<name>``) that read ``signals.resolved`` besides the sink:
+the deliveries and the alert proposals are complete when they have committed its end."""
+
+
+def await_readers(platform: Platform) -> None:
+    """Until the router and the alert engine have read everything resolved so far."""
+    app_id, layout = platform.settings.faust_app_id, platform.layout
+    for name in READERS:
+        topics = [layout.resolved, *([layout.merges] if name == "alerts" else [])]
+        if not wait_committed(platform.settings.kafka, f"{app_id}-{name}", topics,
+                              READERS_TIMEOUT_S, _healthy(platform)):
+            raise HarnessError(f"the {name} did not catch up within {READERS_TIMEOUT_S:.0f} s; "
+                               f"see {platform.services.log_dir}")
+
+
+def _healthy(platform: Platform) -> Callable[[], None]:
+    def check() -> None:
+        try:
+            platform.services.check()
+        except DemoError as exc:
+            raise HarnessError(str(exc)) from exc
+    return check
+
+
 def run_scenario(platform: Platform, path: Path, echo: Callable[[str], None]) -> ScenarioResult:
     """Run one file on ``platform``; ``HarnessError`` when the pipeline does not catch up."""
     scenario = load_scenario(path)
@@ -56,6 +83,7 @@ def run_scenario(platform: Platform, path: Path, echo: Callable[[str], None]) ->
                        outcome.published, before, platform.services, echo, broken=0)
     except DemoError as exc:
         raise HarnessError(f"{scenario.scenario}: {exc}") from exc
+    await_readers(platform)
     evidence = Evidence(scenario, translation, outcome, platform)
     try:
         items = check_all(evidence)

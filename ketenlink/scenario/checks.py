@@ -58,6 +58,12 @@ def _missing(ev: Evidence, *world_ids: str) -> str | None:
     return f"no mention of {', '.join(absent)} reached the graph" if absent else None
 
 
+def _absent(item: str, world_id: str) -> ItemResult:
+    """A negative item about a world id that never reached the graph holds trivially."""
+    return ItemResult(item, PASS, f"no mention of {world_id} reached the graph, so no answer "
+                                  "names it")
+
+
 def one_entity(ev: Evidence, value: list[str]) -> list[ItemResult]:
     out = []
     for world_id in value:
@@ -103,8 +109,12 @@ def _indicator_items(ev: Evidence, value: dict[str, list[str]], present: bool) -
         for indicator in wanted:
             item = f"{name} {world_id} {indicator}"
             code = INDICATOR_CODES.get(indicator)
-            why = _cannot_world(ev, world_id) or _missing(ev, world_id) or (
+            why = _cannot_world(ev, world_id) or (
                 None if code else f"cannot express: no catalogue code for {indicator}")
+            if not why and not present and not ev.entities(world_id):
+                out.append(_absent(item, world_id))
+                continue
+            why = why or _missing(ev, world_id)
             if why:
                 out.append(ItemResult(item, FAIL, why))
                 continue
@@ -191,19 +201,39 @@ def apart(ev: Evidence, value: list[list[str]]) -> list[ItemResult]:
     return out
 
 
+NEIGHBOURS_ASKED = 4
+"""``no_link_through``: how many of the generic value's neighbours are asked "why linked"
+pairwise (6 questions)."""
+
+
 def no_link_through(ev: Evidence, value: list[str]) -> list[ItemResult]:
     out = []
+    analyst = ev.analyst(DEFAULT_VIEWER)
     for world_id in value:
         item = f"no_link_through {world_id}"
-        why = _cannot_world(ev, world_id) or _missing(ev, world_id)
+        why = _cannot_world(ev, world_id)
         if why:
             out.append(ItemResult(item, FAIL, why))
             continue
-        rings = [r for r in _rings(ev, DEFAULT_VIEWER) if ev.entities(world_id) & r]
-        out.append(ItemResult(item, _ok(not rings),
-                              f"GET /api/rings as {DEFAULT_VIEWER}: {len(rings)} rings hold "
-                              f"{world_id} {short(ev.entities(world_id))} (paths and /api/why "
-                              "over it are not checked)"))
+        if not ev.entities(world_id):
+            out.append(_absent(item, world_id))
+            continue
+        hubs = ev.entities(world_id)
+        rings = [r for r in _rings(ev, DEFAULT_VIEWER) if hubs & r]
+        through = 0
+        for hub in hubs:
+            _, net = analyst.get(f"/api/entities/{hub}/network", depth=1)
+            near = [str(n["entity_id"]) for n in (net or {}).get("nodes", [])
+                    if str(n["entity_id"]) not in hubs][:NEIGHBOURS_ASKED]
+            for i, a in enumerate(near):
+                for b in near[i + 1:]:
+                    _, answer = analyst.get("/api/why", a=a, b=b)
+                    through += sum(bool(hubs & {str(r.get("source")), str(r.get("target"))})
+                                   for r in (answer or {}).get("reasons", []))
+        out.append(ItemResult(item, _ok(not rings and not through),
+                              f"as {DEFAULT_VIEWER}: /api/rings holding {world_id} "
+                              f"{short(hubs)}: {len(rings)}; /api/why reasons through it between "
+                              f"its neighbours (up to {NEIGHBOURS_ASKED}, pairwise): {through}"))
     return out
 
 
@@ -259,9 +289,12 @@ def no_alert_about(ev: Evidence, value: list[str]) -> list[ItemResult]:
     alerts = _alerts(ev)
     for world_id in value:
         item = f"no_alert_about {world_id}"
-        why = _cannot_world(ev, world_id) or _missing(ev, world_id)
+        why = _cannot_world(ev, world_id)
         if why:
             out.append(ItemResult(item, FAIL, why))
+            continue
+        if not ev.entities(world_id):
+            out.append(_absent(item, world_id))
             continue
         hits = [a["alert_id"][:8] for a in alerts if _about(a) & ev.entities(world_id)]
         out.append(ItemResult(item, _ok(not hits), f"GET /api/alerts as {ev.platform.reviewer}: "

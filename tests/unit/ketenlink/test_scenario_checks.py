@@ -113,3 +113,13 @@ def test_the_reports_hold_every_item() -> None:
     text = markdown([result], "scn-1", 12.0)
     assert "| demo | 1 | 1 |" in text and "one \\| entity" in text
     assert ItemResult("alert", FAIL, "none").line() == "FAIL alert — none"
+
+
+def test_a_negative_item_about_a_value_never_in_the_graph_holds() -> None:
+    ev = _ev(Answered({"L9": {"S1": "e9"}}, tainted={"L8": ["S8: cannot express: no partner"]}))
+    (absent,) = checks.no_indicators(ev, {"T9": ["overcrowding"]})
+    assert absent.verdict == PASS and "no mention of T9" in absent.evidence
+    (tainted,) = checks.no_indicators(ev, {"L8": ["overcrowding"]})
+    assert tainted.verdict == FAIL and tainted.evidence.startswith("cannot express")
+    (unknown,) = checks.indicators(ev, {"L9": ["no_such_indicator"]})
+    assert unknown.verdict == FAIL and "no catalogue code" in unknown.evidence

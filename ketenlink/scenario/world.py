@@ -15,8 +15,10 @@ import structlog
 from kafka import KafkaAdminClient
 
 from alerts.config import load_rules
+from bench.e2e_raw import delete_ids, ids_of, read_topic
 from core.http_serving import base_url
 from core.kafka_clients import client_options
+from core.neo4j_driver import open_driver
 from core.private_files import private_dir
 from core.settings import Settings
 from core.topics import TopicLayout, apply_topics, topics_of
@@ -77,6 +79,21 @@ def child_env(settings: Settings) -> dict[str, str]:
             "KETENLINK_EXPLORER__USERS_FILE": str(settings.explorer.users_file.resolve())}
 
 
+def _delete_graph(settings: Settings, run_id: str) -> None:
+    """Delete the run's signals, entities and review candidates from Neo4j (entity ids are
+    derived from what identifies them, so a later run would otherwise write into them), as
+    ``bench e2e`` does; warn, never raise."""
+    try:
+        layout = topics_of(settings)
+        ids = ids_of(read_topic(settings.kafka, layout.resolved),
+                     read_topic(settings.kafka, layout.merges))
+        with open_driver(settings.neo4j) as driver:
+            delete_ids(driver, settings.neo4j.database, ids)
+        log.info("scenario.graph_deleted", run=run_id, nodes=ids.count())
+    except Exception as exc:  # cleaning up must not hide the run's own outcome
+        log.warning("scenario.graph_left", run=run_id, error=repr(exc))
+
+
 def _delete_topics(settings: Settings, run_id: str) -> None:
     """Delete the run's topics and changelogs; warn, never raise (the stack may be gone)."""
     try:
@@ -102,8 +119,8 @@ def platform(settings: Settings, echo: Callable[[str], None], keep: bool = False
     started = [s.name for s in stack.up() if s.started_here]
     echo(f"stack: {'started ' + ', '.join(started) if started else 'already running'}")
     services: Services | None = None
+    mine = run_settings(settings, run_id, folder)
     try:
-        mine = run_settings(settings, run_id, folder)
         bootstrap(mine)
         admin = KafkaAdminClient(**client_options(mine.kafka))
         try:
@@ -127,6 +144,7 @@ def platform(settings: Settings, echo: Callable[[str], None], keep: bool = False
         if not keep:
             if services is not None:
                 services.__exit__(None, None, None)
+                _delete_graph(mine, run_id)
             _delete_topics(settings, run_id)
             if started:
                 stack.down(started)

@@ -44,7 +44,7 @@ def _ok(condition: bool) -> str:
 
 def _cannot_world(ev: Evidence, *world_ids: str) -> str | None:
     """Why an item about these world ids cannot be answered: mentions that never arrived."""
-    reasons = [f"{w} in {r}" for w in world_ids for r in ev.tainted.get(w, [])]
+    reasons = list(dict.fromkeys(f"{w} in {r}" for w in world_ids for r in ev.tainted.get(w, [])))
     return "cannot express: " + "; ".join(reasons) if reasons else None
 
 
@@ -159,7 +159,7 @@ def _viewer(ev: Evidence, scenario_partner: str) -> tuple[str | None, str]:
 def ring(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
     contains, never = list(value.get("contains", [])), list(value.get("never", []))
     viewer, note = _viewer(ev, str(value.get("as") or _first_riec(ev)))
-    why = (note if viewer is None else None) or _cannot_world(ev, *contains, *never) \
+    why = (note if viewer is None else None) or _cannot_world(ev, *contains) \
         or _missing(ev, *contains)
     if why or viewer is None:
         return [ItemResult("ring", FAIL, why or note)]
@@ -171,10 +171,12 @@ def ring(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
             best, best_hits = members, hits
     lacking = [w for w in contains if not ev.entities(w) & best]
     wrong = [w for w in never if ev.entities(w) & best]
+    absent = [w for w in never if not ev.entities(w)]
     return [ItemResult("ring", _ok(bool(rings) and not lacking and not wrong),
                        f"GET /api/rings as {viewer}: {len(rings)} rings; the closest holds "
                        f"{best_hits}/{len(contains)} of contains (lacks {lacking or 'none'}), "
-                       f"never-members in it: {wrong or 'none'}{note}")]
+                       f"never-members in it: {wrong or 'none'} (not in the graph at all: "
+                       f"{absent or 'none'}){note}")]
 
 
 def apart(ev: Evidence, value: list[list[str]]) -> list[ItemResult]:
@@ -265,8 +267,8 @@ def alert(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
     about = [str(w) for w in value.get("about_any_of", [])]
     least = int(value.get("partners_at_least", 1))
     ring_spec = ev.scenario.expect.get("ring") or {}
-    world = [w for w in about if w != "ring"] + (list(ring_spec.get("contains", []))
-                                                 if "ring" in about else [])
+    world = list(dict.fromkeys([w for w in about if w != "ring"] + (
+        list(ring_spec.get("contains", [])) if "ring" in about else [])))
     targets = set().union(*(ev.entities(w) for w in world)) if world else set()
     alerts = [a for a in _alerts(ev) if _about(a) & targets]
     counted = [(a["alert_id"][:8], a["status"],

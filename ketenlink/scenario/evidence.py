@@ -91,11 +91,16 @@ class Evidence:
     def tainted(self) -> dict[str, list[str]]:
         """World id -> why some of its mentions never reached the platform."""
         world = self.scenario.world_ids()
+        named: dict[str, set[str]] = {}
+        for record in self.translation.records:  # what the record names besides (a director)
+            if record.signal:
+                named.setdefault(record.signal, set()).update(w for w, _ in record.mentions)
         out: dict[str, list[str]] = {}
         for signal in self.scenario.signals:
             why = self.unsent(signal.id)
             if why:
-                for world_id in set(world_ids_in(signal.fields, world)):
+                for world_id in sorted({*world_ids_in(signal.fields, world),
+                                        *named.get(signal.id, set())}):
                     out.setdefault(world_id, []).append(f"{signal.id}: {why}")
         return out
 

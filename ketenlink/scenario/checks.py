@@ -410,10 +410,41 @@ def hit_only(ev: Evidence, value: dict[str, list[str]]) -> list[ItemResult]:
             for partner, signals in value.items() for signal in signals]
 
 
-def waterbed(ev: Evidence, value: Any) -> list[ItemResult]:
-    return [ItemResult(f"waterbed {json.dumps(value, default=str)}", FAIL,
-                       "cannot express: the explorer API has no waterbed query (only `ketenlink "
-                       "graph waterbed`), and places carry a municipality name, not a CBS code")]
+def platform_municipalities(ev: Evidence, cbs_code: str) -> list[str]:
+    """The platform's codes (``NL:<name slug>``, graph/upsert.py) of the file's places in the
+    CBS municipality ``cbs_code``: the platform has no CBS codes, so the file's own places say
+    which names a code stands for (their city, as the exports carry it)."""
+    cities = sorted({p.city for p in ev.scenario.places.values() if p.municipality == cbs_code})
+    return [f"NL:{city.strip().replace(' ', '-').lower()}" for city in cities]
+
+
+def waterbed(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
+    item = f"waterbed {json.dumps(value, default=str)}"
+    network_of = str(value.get("network_of"))
+    origin, target = str(value.get("from")), str(value.get("to"))
+    why = _cannot_world(ev, network_of) or _missing(ev, network_of)
+    origins, targets = platform_municipalities(ev, origin), platform_municipalities(ev, target)
+    if not why and not (origins and targets):
+        why = (f"cannot express: the platform knows municipalities by name, not CBS code, and no "
+               f"place of the file lies in {origin if not origins else target}")
+    if why:
+        return [ItemResult(item, FAIL, why)]
+    viewer, note = _viewer(ev, _first_riec(ev))
+    if viewer is None:
+        return [ItemResult(item, FAIL, note)]
+    network = ev.entities(network_of)
+    moved: dict[str, set[str]] = {}
+    for code in origins:
+        found = ev.waterbed(viewer, code, str(value.get("after")))
+        for shift in found.shifts:
+            if shift.entity.entity_id in network:
+                moved.setdefault(code, set()).update(m.code for m in shift.moved_to)
+    hit = any(set(targets) & codes for codes in moved.values())
+    return [ItemResult(item, _ok(hit), f"graph.queries.waterbed (`ketenlink graph waterbed`) as "
+                                       f"{viewer} for {origins} after {value.get('after')}: "
+                                       f"{network_of} {short(network)} moved to "
+                                       f"{ {k: sorted(v) for k, v in moved.items()} or 'nowhere'}; "
+                                       f"wanted {targets}{note}")]
 
 
 CHECKS: dict[str, Callable[[Evidence, Any], list[ItemResult]]] = {

@@ -13,16 +13,21 @@ from typing import Any
 
 from kafka import KafkaAdminClient
 
+from core.audit import AuditLog
 from core.kafka_clients import client_options
 from core.neo4j_driver import open_driver
 from core.topic_reader import read_to_end
 from explorer.accounts import AccountStore
+from graph.analyst.model import Waterbed
+from graph.queries import AnalystQueries
 from ketenlink.scenario.analyst import Analyst
 from ketenlink.scenario.model import Scenario
 from ketenlink.scenario.partners import PartnerMapping, map_partner
 from ketenlink.scenario.publish import Outcome
 from ketenlink.scenario.translate import Translation
 from ketenlink.scenario.world import Platform
+from policy.clearance import Caller
+from policy.registry import clearance_for
 from producers.deidentify import national_digits
 
 DEFAULT_VIEWER = "riec"
@@ -152,6 +157,16 @@ class Evidence:
 
     def entities(self, world_id: str) -> set[str]:
         return set(self.mentions.get(world_id, {}).values())
+
+    def waterbed(self, platform_partner: str, municipality: str, after: str) -> Waterbed:
+        """The analysts' waterbed query (``ketenlink graph waterbed``) as this partner."""
+        settings = self.platform.settings
+        registry = self.platform.registry
+        caller = Caller(f"scenario-{self.platform.run_id}", platform_partner,
+                        clearance_for(platform_partner, registry.clearances))
+        with open_driver(settings.neo4j) as driver, AuditLog.open(settings) as audit:
+            return AnalystQueries(driver, settings.neo4j.database, audit, registry).waterbed(
+                caller, municipality, after)
 
     def deliveries(self, platform_partner: str) -> set[str]:
         """The signal ids on a partner's delivery topic."""

@@ -28,4 +28,6 @@ def test_a_small_scenario_runs_end_to_end(stack: list[ServerStatus], settings: S
     assert verdicts["no_indicators B1 high_risk_sector"] == "FAIL", evidence  # the wrong one
     watch = next(i for i in result.items if i.item.startswith("watch_hit"))
     assert watch.verdict == "FAIL" and watch.evidence.startswith("cannot express"), evidence
+    bed = next(i for i in result.items if i.item.startswith("waterbed"))
+    assert bed.evidence.startswith("graph.queries.waterbed"), evidence  # asked, whatever it says
     assert not result.passed

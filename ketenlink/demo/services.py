@@ -30,8 +30,8 @@ class Services:
     that a second one cannot cut the stopping short and leave a process behind."""
 
     def __init__(self, log_dir: Path, env: Mapping[str, str] | None = None) -> None:
+        # env: settings overrides for every child (the scenario runner's topic prefix, app id)
         self.log_dir, self.env = log_dir, dict(env or {})
-        """``env``: settings overrides for every child (a topic prefix and app id of its own)."""
         self.started: dict[str, ServiceProcess] = {}
 
     def start(self, command: str, args: Sequence[str] = ()) -> ServiceProcess:

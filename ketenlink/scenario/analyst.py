@@ -16,7 +16,7 @@ from policy.registry import clearance_for
 class Analyst:
     """An explorer session of an analyst account made for this run."""
 
-    def __init__(self, base_url: str, users: AccountStore, partner: str, run_id: str,
+    def __init__(self, base_url: str, users: AccountStore, partner: str,
                  answers: list[str]) -> None:
         self.partner, self.answers = partner, answers
         username = f"s{secrets.token_hex(4)}-{partner}"[:40]

@@ -76,7 +76,7 @@ class Evidence:
         if platform_partner not in self._analysts:
             self._analysts[platform_partner] = Analyst(
                 self.platform.explorer_url, AccountStore(self.platform.settings.explorer.users_file),
-                platform_partner, self.platform.run_id, self.answers)
+                platform_partner, self.answers)
         return self._analysts[platform_partner]
 
     def close(self) -> None:

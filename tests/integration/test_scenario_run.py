@@ -23,7 +23,8 @@ def test_a_small_scenario_runs_end_to_end(stack: list[ServerStatus], settings: S
     evidence = "\n".join(item.line() for item in result.items)
     for supported in ("one_entity B1", "revised S2", "resend_suppressed S5",
                       "indicators B1 high_risk_sector", "never_anywhere 'Gerrit Klikspaan'",
-                      "never_anywhere '+31699887766'"):
+                      "never_anywhere '+31699887766'", "visible riec:rotterdam sees S2",
+                      "delivered kvk never S3", "distinct P1 B1"):
         assert verdicts[supported] == "PASS", evidence
     assert verdicts["no_indicators B1 high_risk_sector"] == "FAIL", evidence  # the wrong one
     watch = next(i for i in result.items if i.item.startswith("watch_hit"))

@@ -74,6 +74,8 @@ def run_scenario(platform: Platform, path: Path, echo: Callable[[str], None]) ->
                              lambda p: map_partner(p, platform.registry)).translate()
     for signal, why in translation.not_sent.items():
         echo(f"  {signal} not sent: {why}")
+    for signal, notes in translation.notes.items():
+        echo(f"  {signal} translated with loss: {'; '.join(dict.fromkeys(notes))}")
     folder = private_dir(platform.folder / scenario.scenario)
     settings, layout = platform.settings, platform.layout
     before = end_offsets(settings, [layout.normalised, layout.resolved])

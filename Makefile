@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 WEB    := explorer/web
 BUNDLE := explorer/static/app.js
 
-.PHONY: demo test test-faults setup browser stack down status lint unit constraints clean
+.PHONY: demo test test-faults scenarios setup browser stack down status lint unit constraints clean
 
 demo: setup  ## set up, start the stack, run the platform's main job on a sample
 	$(BIN)/ketenlink demo
@@ -16,6 +16,10 @@ test: setup lint browser  ## set up, lint, start the stack if needed, run every 
 
 test-faults: setup  ## the long fault scenarios (kill -9, outages, a broker lost); writes RELIABILITY.md
 	$(BIN)/pytest -m faults tests/integration/faults
+
+SCENARIOS_DIR ?= ../shared/scenarios
+scenarios: setup  ## every file in SCENARIOS_DIR through the platform; writes SCENARIOS.md (fails only when the harness breaks)
+	$(BIN)/ketenlink scenario run --lenient --markdown SCENARIOS.md $(sort $(wildcard $(SCENARIOS_DIR)/*.yaml))
 
 setup: $(STAMP) $(BUNDLE)
 

@@ -28,6 +28,7 @@ from graph.cli import commands as graph_commands
 from graph.privacy_cli import commands as privacy_commands
 from infra.cli import commands as stack_commands
 from ketenlink.demo_cli import commands as demo_commands
+from ketenlink.scenario.cli import commands as scenario_commands
 from policy.cli import commands as partners_commands
 from producers.cli import commands as producers_commands
 from schemas.cli import commands as schema_commands
@@ -56,7 +57,7 @@ app = typer.Typer(cls=RootCommand, no_args_is_help=True, pretty_exceptions_enabl
 for package_commands in (stack_commands, streams_commands, consumers_commands,
                          producers_commands, generator_commands, schema_commands, demo_commands,
                          bench_commands, graph_commands, alerts_commands, explorer_commands,
-                         partners_commands, audit_commands, privacy_commands):
+                         partners_commands, audit_commands, privacy_commands, scenario_commands):
     app.add_typer(package_commands)
 
 

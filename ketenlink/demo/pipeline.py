@@ -217,14 +217,15 @@ def _count_in_graph(driver: Any, settings: Settings, ids: Collection[str]) -> in
 
 def await_pipeline(settings: Settings, layout: TopicLayout, run_id: str, published: Published,
                    before: Mapping[str, Mapping[int, int]], services: Services,
-                   echo: Callable[[str], None]) -> Resolved:
+                   echo: Callable[[str], None], broken: int | None = None) -> Resolved:
     """Until every published record went through the intake (to ``signals.normalised`` or
     parked), the worker committed all of ``signals.normalised`` (resolution done), the sink all
     of ``signals.resolved`` and ``entities.merges`` (the graph written): progress meanwhile.
-    ``DemoError`` when nothing has moved for ``STALL_TIMEOUT_S``."""
+    ``DemoError`` when nothing has moved for ``STALL_TIMEOUT_S``. ``broken``: how many
+    hand-broken records were published besides (default: the demo's ``broken_records``)."""
     watch = _Watch(published.ids, run_id, inbound=frozenset(layout.inbound()))
-    pipeline = _Pipeline(settings, layout, watch, len(published.sent) + len(broken_records(run_id)),
-                         before)
+    extra = len(broken_records(run_id)) if broken is None else broken
+    pipeline = _Pipeline(settings, layout, watch, len(published.sent) + extra, before)
     started = changed = time.monotonic()
     last: WaitStatus | None = None
     try:

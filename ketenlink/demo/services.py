@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -29,12 +29,14 @@ class Services:
     ``with`` ends — normally, on an error or on Ctrl-C. While they stop, Ctrl-C is ignored, so
     that a second one cannot cut the stopping short and leave a process behind."""
 
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
+    def __init__(self, log_dir: Path, env: Mapping[str, str] | None = None) -> None:
+        # env: settings overrides for every child (the scenario runner's topic prefix, app id)
+        self.log_dir, self.env = log_dir, dict(env or {})
         self.started: dict[str, ServiceProcess] = {}
 
     def start(self, command: str, args: Sequence[str] = ()) -> ServiceProcess:
-        service = ServiceProcess(command, self.log_dir / f"{command}.log", args=args)
+        service = ServiceProcess(command, self.log_dir / f"{command}.log", env=self.env,
+                                 args=args)
         self.started[command] = service  # before it runs: stopped on exit even if start is cut
         return service.start()
 

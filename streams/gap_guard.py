@@ -29,7 +29,11 @@ be records faust skipped. ``install`` does two things:
   after a kill -9 and restart of the worker. The commit now waits and the partition is sought
   back to the committed offset.
 
-At least once, never lost. The resolve stage recognises a record it has already seen
+A record read again after a hole must not come after the records that follow it: the next
+records of the partition are held back until the hole is read again
+(``streams.delivery_order``), so a stream sees each partition in its order.
+
+At least once, never lost, in order. The resolve stage recognises a record it has already seen
 (``streams.dedupe``), so reading one twice changes nothing.
 """
 
@@ -43,17 +47,21 @@ import structlog
 from faust.transport.consumer import Consumer
 from faust.types import TP
 
+from streams.delivery_order import Decision, DeliveryOrder
+
 log = structlog.get_logger(__name__)
 
 _ORIGINAL_ADD_GAP: Callable[[Any, TP, int, int], Awaitable[None]] = Consumer._add_gap
 _ORIGINAL_WAIT = Consumer._wait_next_records
 _ORIGINAL_GETMANY = Consumer.getmany
 _ORIGINAL_NEW_OFFSET = Consumer._new_offset
+_ORIGINAL_DRAIN = Consumer._drain_messages
 _HEAD_REWOUND = "_ketenlink_head_rewound"
 HEAD_REWIND_EVERY_S = 5.0
 """A head hole that is still open is sought back to again at most this often."""
 _FETCHED = "_ketenlink_fetched"
 _REWIND = "_ketenlink_rewind"
+_ORDER = "_ketenlink_order"
 
 
 def install(compacted_topics: Collection[str]) -> None:
@@ -101,6 +109,11 @@ def install(compacted_topics: Collection[str]) -> None:
         rewind: dict[TP, int] = getattr(self, _REWIND, {})
         setattr(self, _REWIND, {})
         assigned = self.assignment()
+        order = _order_of(self)
+        order.forget(assigned)
+        for tp, offset in order.waiting().items():
+            rewind[tp] = min(rewind.get(tp, offset), offset)
+            order.rereading(tp)
         for tp, offset in rewind.items():
             if tp in assigned:
                 log.warning("faust.reread_skipped", topic=tp.topic, partition=tp.partition,
@@ -120,7 +133,48 @@ def install(compacted_topics: Collection[str]) -> None:
             log.warning("faust.batch_cut", topic=tp.topic, partition=tp.partition, seek=resume)
             await self.seek(tp, resume)
 
+    async def _drain_messages(self: Consumer, fetcher: Any) -> None:
+        if not getattr(self.callback, "_ketenlink_in_order", False):
+            self.callback = _in_order(self, self.callback, allowed)
+        await _ORIGINAL_DRAIN(self, fetcher)
+
     Consumer._add_gap = _add_gap  # type: ignore[method-assign]
+    Consumer._drain_messages = _drain_messages  # type: ignore[method-assign]
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]
     Consumer._wait_next_records = _wait_next_records  # type: ignore[method-assign]
     Consumer.getmany = getmany  # type: ignore[method-assign]
+
+
+def _order_of(consumer: Consumer) -> DeliveryOrder[TP]:
+    order: DeliveryOrder[TP] | None = getattr(consumer, _ORDER, None)
+    if order is None:
+        order = DeliveryOrder[TP]()
+        setattr(consumer, _ORDER, order)
+    return order
+
+
+def _in_order(consumer: Consumer, callback: Callable[[Any], Awaitable[None]],
+              unordered: Collection[str]) -> Callable[[Any], Awaitable[None]]:
+    """``callback`` (faust's hand-over of a fetched record to its streams), letting through
+    only records in their partition's order (``DeliveryOrder``). Records of ``unordered``
+    (compacted) topics and of topics without acknowledgements (changelogs) pass as they come."""
+    order = _order_of(consumer)
+    acks_enabled_for = consumer.app.topics.acks_enabled_for
+
+    async def in_order(message: Any) -> None:
+        tp = message.tp
+        if tp.topic in unordered or not acks_enabled_for(message.topic):
+            await callback(message)
+            return
+        decision = order.decide(tp, message.offset, consumer._committed_offset[tp])
+        if decision is Decision.HOLD:
+            return
+        if decision is Decision.GIVE_UP:
+            log.error("faust.records_gone", topic=tp.topic, partition=tp.partition,
+                      before=message.offset,
+                      action="read again in vain; going on without the records before it")
+        await callback(message)  # cancelled when faust drops it: the next one waits then
+        order.delivered(tp, message.offset)
+
+    in_order._ketenlink_in_order = True  # type: ignore[attr-defined]
+    return in_order

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -316,6 +317,9 @@ class Arrival:
     """recipient → (signal id, revision) → copies (a copy after the first is a retry: the same
     ``delivery_id``)."""
     acknowledged_ids: set[str]
+    misordered: set[Key] = field(default_factory=set)
+    """Keys whose inbound record comes after the one of the next revision in the partner's
+    topic: an older version overtook a newer one on the way and became the newer revision."""
     differing: set[Key] = field(default_factory=set)
     """Keys whose copies on ``signals.resolved`` name different entities, even after following
     ``entities.merges`` (a replay names an entity's survivor if it was merged meanwhile)."""
@@ -355,6 +359,10 @@ class Arrival:
                        f"{sorted(missing)[:3]} (copies on signals.normalised: "
                        f"{[self.normalised.get(k[0], 0) for k in sorted(missing)[:3]]}; "
                        f"inbound: {[self.placed.get(k[0]) for k in sorted(missing)[:3]]})")
+        if self.misordered:
+            out.append(f"{len(self.misordered)} revisions numbered against the partner's order "
+                       f"(an older version resolved as the newer revision), e.g. "
+                       f"{sorted(self.misordered)[:3]}")
         if self.differing:
             out.append(f"{len(self.differing)} revisions resolved twice with different entities, "
                        f"e.g. {sorted(self.differing)[:3]}")
@@ -415,6 +423,7 @@ def _observe(world: PipelineWorld, driver: Driver, acknowledged_ids: set[str],
         if _entities(first.setdefault(key, doc), survivor) != _entities(doc, survivor):
             differing.add(key)
     normalised: dict[str, int] = defaultdict(int)
+    misordered = _misordered({key: doc["source"] for key, doc in first.items()})
     for doc in _read_all(world.settings, [layout.normalised]):
         normalised[str(doc["signal"]["signal_id"])] += 1
     now = datetime.now(UTC)
@@ -434,8 +443,24 @@ def _observe(world: PipelineWorld, driver: Driver, acknowledged_ids: set[str],
         "UNWIND $ids AS id MATCH (s:Signal {signal_id: id}) RETURN s.signal_id AS id",
         ids=sorted(acknowledged_ids), database_=world.settings.neo4j.database)
     return Arrival(expected, dict(resolved), {r["id"] for r in records},
-                   dict(expected_deliveries), delivered, acknowledged_ids, differing,
-                   dict(normalised))
+                   dict(expected_deliveries), delivered, acknowledged_ids, misordered,
+                   differing, dict(normalised))
+
+
+def _misordered(sources: dict[Key, dict[str, Any]]) -> set[Key]:
+    """Of (signal id, revision) → its inbound record (``source``), the revisions whose record
+    comes after the next revision's in the partner's topic partition (one key, one partition)."""
+    by_signal: dict[str, list[tuple[int, tuple[str, int, int]]]] = defaultdict(list)
+    for (signal_id, revision), src in sources.items():
+        by_signal[signal_id].append(
+            (revision, (src["topic"], int(src["partition"]), int(src["offset"]))))
+    out = set()
+    for signal_id, revisions in by_signal.items():
+        revisions.sort()
+        for (revision, here), (_, after) in pairwise(revisions):
+            if here[:2] == after[:2] and here[2] > after[2]:
+                out.add((signal_id, revision))
+    return out
 
 
 def _survivors(merges: Iterator[dict[str, Any]]) -> Callable[[str], str]:
@@ -519,15 +544,22 @@ class GraphEntities:
 def predicted_entities(world: PipelineWorld, signal_ids: set[str]) -> dict[str, Mentions]:
     """Signal id → its newest revision and the entities the resolve stage gives it, by replaying
     ``signals.normalised`` (one partition: one total order) through ``streams.pipeline.process``
-    with dict stores in this process; entity ids taken to the survivor of every merge."""
+    with dict stores in this process; entity ids taken to the survivor of every merge.
+
+    Newest means the highest revision, as in the graph (``graph.upsert`` lets only a higher
+    revision change a signal): after a kill, intake may write an older revision's record to
+    ``signals.normalised`` again after a newer one, and its replayed emission must not count as
+    the newest. Of emissions of one revision the last counts (the sink writes each again)."""
     store: dict[str, Any] = {}
     resolver = Resolver({})
     newest: dict[str, Mentions] = {}
     for doc in _read_all(world.settings, [world.layout.normalised]):
         signal = Signal.model_validate_json(json.dumps(doc["signal"]))
         outcome = process(signal, doc["source"], store, resolver)
-        if outcome.resolved is not None and outcome.dedup.signal_id in signal_ids:
-            newest[outcome.dedup.signal_id] = (outcome.dedup.revision, {
+        signal_id, revision = outcome.dedup.signal_id, outcome.dedup.revision
+        if (outcome.resolved is not None and signal_id in signal_ids
+                and revision >= newest.get(signal_id, (0, {}))[0]):
+            newest[signal_id] = (revision, {
                 e["ref"]: e["entity_id"] for e in outcome.resolved["entities"]})
     return {i: (revision, {ref: resolver.current(e) for ref, e in refs.items()})
             for i, (revision, refs) in newest.items()}

@@ -5,7 +5,10 @@ suspended in the middle of a batch) and go on with the next fetch. ``gap_guard``
 the dropped records are read again, but by then the records after them were processed: a
 partner's older version of a signal (inbound offset 56) reached the resolve stage after its newer
 one (offset 78), became revision 2, and the graph kept the older text as the newest. Seen in the
-ten-kills fault scenario.
+ten-kills fault scenario. Records are lost on the way in a second place: faust clears its stream
+buffers when the flow stops (a rebalance), so records handed over but not yet processed vanish
+while the fetch goes on after them; ``rewind`` then sends every partition back to its first
+record not processed.
 
 ``DeliveryOrder`` is the rule, kept pure so that it can be tested alone: per partition, the next
 offset that may be delivered. A record past it is held back (not delivered, so never
@@ -63,6 +66,13 @@ class DeliveryOrder(Generic[Partition]):
             self._waiting[tp] = expected
             self._next[tp] = expected
         return Decision.HOLD
+
+    def rewind(self, tp: Partition, offset: int) -> None:
+        """Records of ``tp`` from ``offset`` on were handed over but may never be processed
+        (faust clears its stream buffers when the flow stops): read again from there, and hold
+        back what comes after it until then."""
+        self._waiting[tp] = min(self._waiting.get(tp, offset), offset)
+        self._next[tp] = self._waiting[tp]
 
     def rereading(self, tp: Partition) -> None:
         """``tp`` is read again from the offset it waits for."""

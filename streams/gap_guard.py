@@ -56,6 +56,7 @@ _ORIGINAL_WAIT = Consumer._wait_next_records
 _ORIGINAL_GETMANY = Consumer.getmany
 _ORIGINAL_NEW_OFFSET = Consumer._new_offset
 _ORIGINAL_DRAIN = Consumer._drain_messages
+_ORIGINAL_STOP_FLOW = Consumer.stop_flow
 _HEAD_REWOUND = "_ketenlink_head_rewound"
 HEAD_REWIND_EVERY_S = 5.0
 """A head hole that is still open is sought back to again at most this often."""
@@ -138,7 +139,20 @@ def install(compacted_topics: Collection[str]) -> None:
             self.callback = _in_order(self, self.callback, allowed)
         await _ORIGINAL_DRAIN(self, fetcher)
 
+    def stop_flow(self: Consumer) -> None:
+        _ORIGINAL_STOP_FLOW(self)
+        try:
+            assigned = self.assignment()
+        except Exception:  # not started yet: nothing was handed over
+            return
+        order = _order_of(self)
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        for tp in assigned:
+            if tp.topic not in allowed and acks_enabled_for(tp.topic):
+                order.rewind(tp, _first_unprocessed(self, tp))
+
     Consumer._add_gap = _add_gap  # type: ignore[method-assign]
+    Consumer.stop_flow = stop_flow  # type: ignore[method-assign]
     Consumer._drain_messages = _drain_messages  # type: ignore[method-assign]
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]
     Consumer._wait_next_records = _wait_next_records  # type: ignore[method-assign]
@@ -151,6 +165,16 @@ def _order_of(consumer: Consumer) -> DeliveryOrder[TP]:
         order = DeliveryOrder[TP]()
         setattr(consumer, _ORDER, order)
     return order
+
+
+def _first_unprocessed(consumer: Consumer, tp: TP) -> int:
+    """The first offset of ``tp`` not acknowledged: the committed offset (the next to read; 0
+    when none, which faust keeps as None) and the acknowledged ones right after it."""
+    offset = consumer._committed_offset[tp] or 0
+    acked = consumer._acked_index[tp]
+    while offset in acked:
+        offset += 1
+    return offset
 
 
 def _in_order(consumer: Consumer, callback: Callable[[Any], Awaitable[None]],

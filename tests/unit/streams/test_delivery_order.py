@@ -63,3 +63,14 @@ def test_a_partition_assigned_again_starts_at_its_committed_offset() -> None:
     order.delivered(TP, 40)
     order.forget(keep=set())
     assert order.decide(TP, 100, committed=100) is Decision.DELIVER
+
+
+def test_a_stopped_flow_sends_the_partition_back_to_its_first_record_not_processed() -> None:
+    order = DeliveryOrder[tuple[str, int]]()
+    for offset in (40, 41, 42):  # handed over; faust clears its buffers before 40 is processed
+        order.delivered(TP, offset)
+    order.rewind(TP, 40)
+    assert order.decide(TP, 43, committed=40) is Decision.HOLD
+    assert order.waiting() == {TP: 40}
+    order.rereading(TP)
+    assert order.decide(TP, 40, committed=40) is Decision.DELIVER

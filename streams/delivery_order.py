@@ -6,9 +6,9 @@ the dropped records are read again, but by then the records after them were proc
 partner's older version of a signal (inbound offset 56) reached the resolve stage after its newer
 one (offset 78), became revision 2, and the graph kept the older text as the newest. Seen in the
 ten-kills fault scenario. Records are lost on the way in a second place: faust clears its stream
-buffers when the flow stops (a rebalance), so records handed over but not yet processed vanish
-while the fetch goes on after them; ``rewind`` then sends every partition back to its first
-record not processed.
+buffers when the flow resumes (after a rebalance, after recovery), so records handed over but not
+yet processed vanish while the fetch goes on after them; ``rewind`` then sends every partition
+back to its first record not processed.
 
 ``DeliveryOrder`` is the rule, kept pure so that it can be tested alone: per partition, the next
 offset that may be delivered. A record past it is held back (not delivered, so never
@@ -69,7 +69,7 @@ class DeliveryOrder(Generic[Partition]):
 
     def rewind(self, tp: Partition, offset: int) -> None:
         """Records of ``tp`` from ``offset`` on were handed over but may never be processed
-        (faust clears its stream buffers when the flow stops): read again from there, and hold
+        (faust clears its stream buffers when the flow resumes): read again from there, and hold
         back what comes after it until then."""
         self._waiting[tp] = min(self._waiting.get(tp, offset), offset)
         self._next[tp] = self._waiting[tp]

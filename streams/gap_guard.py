@@ -56,7 +56,7 @@ _ORIGINAL_WAIT = Consumer._wait_next_records
 _ORIGINAL_GETMANY = Consumer.getmany
 _ORIGINAL_NEW_OFFSET = Consumer._new_offset
 _ORIGINAL_DRAIN = Consumer._drain_messages
-_ORIGINAL_STOP_FLOW = Consumer.stop_flow
+_ORIGINAL_RESUME_FLOW = Consumer.resume_flow
 _HEAD_REWOUND = "_ketenlink_head_rewound"
 HEAD_REWIND_EVERY_S = 5.0
 """A head hole that is still open is sought back to again at most this often."""
@@ -139,8 +139,10 @@ def install(compacted_topics: Collection[str]) -> None:
             self.callback = _in_order(self, self.callback, allowed)
         await _ORIGINAL_DRAIN(self, fetcher)
 
-    def stop_flow(self: Consumer) -> None:
-        _ORIGINAL_STOP_FLOW(self)
+    def resume_flow(self: Consumer) -> None:
+        # faust clears its stream buffers when the flow resumes (``clear_on_resume``): what was
+        # handed over meanwhile is gone, and the fetch would go on after it
+        _ORIGINAL_RESUME_FLOW(self)
         try:
             assigned = self.assignment()
         except Exception:  # not started yet: nothing was handed over
@@ -152,7 +154,7 @@ def install(compacted_topics: Collection[str]) -> None:
                 order.rewind(tp, _first_unprocessed(self, tp))
 
     Consumer._add_gap = _add_gap  # type: ignore[method-assign]
-    Consumer.stop_flow = stop_flow  # type: ignore[method-assign]
+    Consumer.resume_flow = resume_flow  # type: ignore[method-assign]
     Consumer._drain_messages = _drain_messages  # type: ignore[method-assign]
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]
     Consumer._wait_next_records = _wait_next_records  # type: ignore[method-assign]

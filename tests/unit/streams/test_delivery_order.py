@@ -65,7 +65,7 @@ def test_a_partition_assigned_again_starts_at_its_committed_offset() -> None:
     assert order.decide(TP, 100, committed=100) is Decision.DELIVER
 
 
-def test_a_stopped_flow_sends_the_partition_back_to_its_first_record_not_processed() -> None:
+def test_a_resumed_flow_sends_the_partition_back_to_its_first_record_not_processed() -> None:
     order = DeliveryOrder[tuple[str, int]]()
     for offset in (40, 41, 42):  # handed over; faust clears its buffers before 40 is processed
         order.delivered(TP, offset)

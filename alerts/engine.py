@@ -75,7 +75,7 @@ from policy.resolved_view import read_resolved
 from policy.suppression import EMPTY, SuppressionSet, SuppressionView
 from schemas.alert_proposal import AlertProposal
 from schemas.contract import InvalidRecord, validate
-from schemas.regions import address_municipality
+from schemas.municipalities import address_municipality
 from schemas.resolved import ResolvedIds
 
 log = structlog.get_logger(__name__)

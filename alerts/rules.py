@@ -18,7 +18,7 @@ source); many signals of one partner count once.
 **ring-regions** (``RingRegionsRule``): a ring as ``graph.analyst.rings`` finds it (a connected
 component of suspects, businesses and locations with a suspect) fires when it has at least
 ``min_members`` members and its location members lie in at least ``min_regions`` RIEC regions
-(``schemas.regions.region_of`` of the municipality code their visible mentions give). The
+(``schemas.municipalities.region_of`` of the municipality code their visible mentions give). The
 evidence is every visible signal mentioning a member.
 
 **Anchors.** An entity finding is anchored at its entity. A ring finding is anchored, in this
@@ -48,7 +48,7 @@ from alerts.config import (
 from graph.analyst.model import SEVERITY_RANK
 from graph.analyst.rings import RING_LABELS, RING_PERSON_ROLES
 from policy.clearance import Clearance, may_see
-from schemas.regions import region_of
+from schemas.municipalities import region_of
 
 PERSON = "Person"
 

@@ -53,6 +53,7 @@ from consumers.webhook_retry import Attempt, Outcome, RetryPolicy, Verdict, post
 from consumers.webhook_secrets import SecretStore
 from core.exceptions import PublishError
 from core.kafka_clients import client_options
+from core.partner_ids import partner_instance
 from core.publisher import Publisher
 from core.settings import KafkaSettings, WebhookSettings
 from core.topics import TopicLayout
@@ -406,11 +407,11 @@ class Deliverer:
             if entry.webhook is None:
                 self._problems.seen.pop(partner, None)
                 continue
-            if partner not in self._layout.recipients:
-                self._problems.report(partner, "webhook.no_delivery_topic",
-                                      recipients=list(self._layout.recipients),
+            if partner not in self._layout.recipients and partner_instance(partner) is None:
+                self._problems.report(partner, "webhook.no_delivery_topic",  # an instance has
+                                      recipients=list(self._layout.recipients),  # the one
                                       hint="add the partner to recipients in core/topics.yaml")
-                continue
+                continue  # `ketenlink partners enable` created
             try:
                 secret = self._wiring.secrets.get(partner)
             except WebhookSecretError as exc:

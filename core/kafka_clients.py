@@ -9,8 +9,10 @@ password comes from ``KafkaSettings.password`` or, when unset, from the credenti
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +23,11 @@ from core.settings import KafkaSettings, Settings
 
 if TYPE_CHECKING:
     from faust.auth import SASLCredentials
+    from kafka import KafkaAdminClient
 
 SCRAM_MECHANISM = "SCRAM-SHA-512"
+ADMIN_USER = "admin"
+"""The Kafka user that creates topics, users and ACLs (``ketenlink stack bootstrap``)."""
 SECURITY_PROTOCOLS = {"sasl": "SASL_PLAINTEXT", "sasl_ssl": "SASL_SSL"}
 
 
@@ -32,6 +37,18 @@ class KafkaLoginError(KetenlinkError):
     def __init__(self, user: str | None, reason: str) -> None:
         self.user, self.reason = user, reason
         super().__init__(f"no Kafka login for user {user!r}: {reason}")
+
+
+@contextlib.contextmanager
+def admin_client(kafka: KafkaSettings, client_id: str) -> Iterator[KafkaAdminClient]:
+    """An admin client logged in as ``ADMIN_USER`` (under sasl), closed afterwards."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(**client_options(kafka, ADMIN_USER), client_id=client_id)
+    try:
+        yield admin
+    finally:
+        admin.close()
 
 
 def service_user(service: str) -> str:

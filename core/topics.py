@@ -19,12 +19,12 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.exceptions import TopicSpecError
+from core.partner_ids import is_partner_id, partner_kind, topic_segment
 from core.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._\-{}]+$")
-_PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 DAY_MS = 86_400_000
 SEGMENT_CAP_MS = DAY_MS
 """Kafka deletes and compacts whole closed segments only: a record can outlive its topic's
@@ -143,8 +143,17 @@ class TopicFile(BaseModel):
     @classmethod
     def _partner_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for partner in value:
-            if not _PARTNER_ID.match(partner):
-                raise ValueError(f"partner id {partner!r} must be lower-case letters, digits, '-'")
+            if not is_partner_id(partner):
+                raise ValueError(f"partner id {partner!r} must be a kind (lower-case letters, "
+                                 f"digits, '-') or kind:instance")
+        return value
+
+    @field_validator("partners")
+    @classmethod
+    def _kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        instances = [p for p in value if partner_kind(p) != p]
+        if instances:
+            raise ValueError(f"inbound topics are per kind of partner, not {instances}")
         return value
 
 
@@ -153,14 +162,19 @@ class TopicLayout:
     """The expanded spec: every concrete topic, with an optional name prefix for isolation."""
 
     partners: tuple[str, ...]
+    """The kinds of partner with an inbound topic (``signals.in.<kind>``)."""
     topics: tuple[TopicSpec, ...]
     prefix: str = ""
     recipients: tuple[str, ...] = ()
+    """Partners whose delivery topic the spec creates; a partner switched on later
+    (``ketenlink partners enable``) gets one from ``delivery_spec``."""
+    delivery_template: TopicSpec | None = None
 
     def name(self, logical: str, partner: str | None = None) -> str:
         """The concrete name of a logical topic, e.g. ``name("signals.in.{partner}", "kvk")``
-        or ``name("deliveries.{recipient}", "om")``."""
-        concrete = logical.format(partner=partner, recipient=partner) if partner else logical
+        or ``name("deliveries.{recipient}", "riec:rotterdam")``."""
+        concrete = logical.format(partner=partner, recipient=topic_segment(partner)) \
+            if partner else logical
         full = self.prefix + concrete
         if full not in {t.name for t in self.topics}:
             raise TopicSpecError(full, "is not in the topic spec (core/topics.yaml)")
@@ -222,16 +236,38 @@ class TopicLayout:
         return self.name("audit.log")
 
     def inbound_of(self, partner: str) -> str:
-        """One partner's inbound topic."""
-        return self.name("signals.in.{partner}", partner)
+        """The inbound topic a partner publishes on: its kind's (``riec:rotterdam`` →
+        ``signals.in.riec``)."""
+        return self.name("signals.in.{partner}", partner_kind(partner))
 
     def inbound(self) -> list[str]:
-        """The per-partner inbound topics."""
+        """The per-kind inbound topics."""
         return [self.name("signals.in.{partner}", p) for p in self.partners]
 
+    def kind_of_inbound(self, topic: str) -> str:
+        """The kind of partner that publishes on inbound ``topic``."""
+        for kind in self.partners:
+            if self.inbound_of(kind) == topic:
+                return kind
+        raise TopicSpecError(topic, "is not an inbound topic of the spec")
+
     def delivery(self, recipient: str) -> str:
-        """The delivery topic of one recipient partner."""
-        return self.name("deliveries.{recipient}", recipient)
+        """The delivery topic of one recipient partner (``deliveries.riec.rotterdam``)."""
+        return self.delivery_spec(recipient).name
+
+    def delivery_spec(self, recipient: str) -> TopicSpec:
+        """The delivery topic of ``recipient`` as it must exist: the spec's own for a listed
+        recipient, else the ``deliveries.{recipient}`` template filled in (a partner switched
+        on at run time)."""
+        if not is_partner_id(recipient):
+            raise TopicSpecError(recipient, "is not a partner id")
+        name = self.prefix + "deliveries." + topic_segment(recipient)
+        for topic in self.topics:
+            if topic.name == name:
+                return topic
+        if self.delivery_template is None:
+            raise TopicSpecError(name, "is not in the topic spec (core/topics.yaml)")
+        return self.delivery_template.model_copy(update={"name": name})
 
 
 class InboundRetention(Protocol):
@@ -253,6 +289,7 @@ def load_layout(path: Path | None = None, prefix: str = "",
     try:
         spec = TopicFile.model_validate(yaml.safe_load(text))
         topics: list[TopicSpec] = []
+        template: TopicSpec | None = None
         for raw in spec.topics:
             entry = {**spec.defaults, **raw}
             from_policy = entry.pop("retention_from_policy", False)
@@ -265,14 +302,17 @@ def load_layout(path: Path | None = None, prefix: str = "",
                 continue
             if from_policy:
                 raise TopicSpecError(name, "retention_from_policy needs a {partner} topic")
-            names = [name.format(recipient=r) for r in spec.recipients] \
+            if "{recipient}" in name:
+                template = TopicSpec.model_validate(
+                    {**entry, "name": prefix + name.format(recipient="template")})
+            names = [name.format(recipient=topic_segment(r)) for r in spec.recipients] \
                 if "{recipient}" in name else [name]
             topics.extend(TopicSpec.model_validate({**entry, "name": prefix + n}) for n in names)
     except ValidationError as exc:
         raise TopicSpecError(str(path or "core/topics.yaml"), f"invalid spec: {exc}") from exc
     _no_duplicates(topics)
     return TopicLayout(partners=spec.partners, topics=tuple(topics), prefix=prefix,
-                       recipients=spec.recipients)
+                       recipients=spec.recipients, delivery_template=template)
 
 
 def topics_of(settings: Settings) -> TopicLayout:

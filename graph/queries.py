@@ -252,14 +252,16 @@ class AnalystQueries:
             info = _member_info(tx, base, list(explored.nodes))
             links = explored.links()
             graph = project(explored.nodes, links)
+            ranked = rank_rings(graph, info, min_size)
             rings = []
-            for rank, (risk, members) in enumerate(rank_rings(graph, info, min_size)[:limit], 1):
+            for rank, (risk, members) in enumerate(ranked[:limit], 1):
                 inside = set(members)
                 rings.append(Ring(rank, risk, tuple(explored.nodes[m] for m in members),
                                   tuple(i for i in links if i.source in inside),
                                   tuple(sorted({p for m in members
                                                 for p, _ in info[m].signals.values()}))))
-            return Rings(tuple(rings), truncated=explored.truncated or len(seeds) >= max_nodes)
+            return Rings(tuple(rings), truncated=explored.truncated or len(seeds) >= max_nodes
+                         or len(ranked) > limit)
 
         params = {"min_size": min_size, "limit": limit, "max_nodes": max_nodes,
                   "around": around_ids}

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 from kafka import KafkaAdminClient
 
-from core.kafka_clients import client_options
+from core.kafka_clients import ADMIN_USER, client_options
 from core.neo4j_driver import open_driver
 from core.settings import Settings
 from core.topics import apply_topics
 from graph.schema import apply_schema
 from infra.kafka_security import (
-    ADMIN_USER,
     apply_security,
     await_security,
     ensure_credentials,

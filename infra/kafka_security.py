@@ -41,12 +41,14 @@ from kafka.errors import KafkaError
 from pydantic import SecretStr
 
 from core.kafka_clients import (
+    ADMIN_USER,
     SCRAM_MECHANISM,
     SECURITY_PROTOCOLS,
     client_options,
     read_credentials,
     service_user,
 )
+from core.partner_ids import topic_segment
 from core.private_files import locked, write_private
 from core.settings import KafkaSettings
 from core.topics import TopicLayout
@@ -55,7 +57,6 @@ from infra.tls import ensure_server_certificate
 
 log = structlog.get_logger(__name__)
 
-ADMIN_USER = "admin"
 SERVICES = ("worker", "router", "sink", "gateway", "deliver", "alerts", "explorer", "operator")
 """Service users ``svc-<name>``; ``operator`` is the CLI of the platform's operators (audit
 entries, partner registry changes, retention, erasure, read-back)."""
@@ -104,7 +105,8 @@ class Grant:
 
 
 def partner_user(partner: str) -> str:
-    return f"partner-{partner}"
+    """The Kafka user of a partner (``partner-riec.rotterdam``: no ':' in a user name)."""
+    return f"partner-{topic_segment(partner)}"
 
 
 def users(layout: TopicLayout) -> list[str]:
@@ -151,8 +153,8 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
     topic(router, "partners.registry", "READ", "DESCRIBE")
     topic(router, "suppressions", "READ", "DESCRIBE")
     topic(router, "signals.rejected", "WRITE", "DESCRIBE")
-    for recipient in layout.recipients:
-        topic(router, "deliveries.{recipient}", "WRITE", "DESCRIBE", partner=recipient)
+    deliveries = layout.prefix + "deliveries."  # a partner switched on later included
+    grants.update(Grant(router, "TOPIC", deliveries, op, "PREFIXED") for op in ("WRITE", "DESCRIBE"))
     group(router, f"{app_id}-router")
 
     sink = service_user("sink")
@@ -167,8 +169,7 @@ def acl_table(layout: TopicLayout, app_id: str) -> tuple[Grant, ...]:
         topic(gateway, "signals.in.{partner}", "WRITE", "DESCRIBE", partner=partner)
 
     deliver = service_user("deliver")
-    for recipient in layout.recipients:
-        topic(deliver, "deliveries.{recipient}", "READ", "DESCRIBE", partner=recipient)
+    grants.update(Grant(deliver, "TOPIC", deliveries, op, "PREFIXED") for op in ("READ", "DESCRIBE"))
     topic(deliver, "deliveries.dead", "WRITE", "DESCRIBE")
     topic(deliver, "partners.registry", "READ", "DESCRIBE")
     group(deliver, f"{app_id}-deliver-", "PREFIXED")

@@ -15,12 +15,12 @@ import structlog
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from core.kafka_clients import client_options
+from core.kafka_clients import ADMIN_USER, client_options
 from core.private_files import PRIVATE_UMASK, private_dir, write_private_text
 from core.settings import NODE_PORT_STEP, KafkaSettings
 from core.topics import Replication
 from infra.exceptions import PortInUseError, ServerStartError
-from infra.kafka_security import ADMIN_USER, scram_format_arguments, security_properties
+from infra.kafka_security import scram_format_arguments, security_properties
 from infra.process import ManagedProcess, port_accepts, port_is_free, tail
 from infra.runtime import Runtime, ensure_runtime
 from infra.tools import JavaTools

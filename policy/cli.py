@@ -44,23 +44,21 @@ def _registry(ctx: typer.Context) -> Iterator[Registry]:
 def _change(ctx: typer.Context, partner: str, by: str, action: str,
             edit: Callable[[PartnerEntry], PartnerEntry | None]) -> None:
     """Apply ``edit`` to the partner's current entry, publish the result and audit it."""
-    from core.audit import AuditLog
-    from core.publisher import Publisher
-    from core.topics import topics_of
-    from policy.live import publish_change
-
-    settings = command_settings(ctx, None)
     try:
         with _registry(ctx) as registry:
             new = edit(registry.entry(partner))
-        layout = topics_of(settings)
-        with AuditLog.open(settings) as audit, Publisher(settings.kafka) as publisher:
-            audit.record(by, partner, f"registry.{action}",
-                         {"entry": None if new is None else new.model_dump(mode="json")}, 1)
-            version = publish_change(publisher, layout, partner, new)
     except ValueError as exc:  # an entry the model refuses (a KetenlinkError: the root's hook)
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
+    _publish(ctx, partner, by, action, new)
+
+
+def _publish(ctx: typer.Context, partner: str, by: str, action: str,
+             new: PartnerEntry | None) -> None:
+    """Publish the partner's new entry (None: back to its seed entry) and audit it."""
+    from policy.changes import record_change
+
+    version = record_change(command_settings(ctx, None), partner, by, action, new)
     typer.echo(f"{partner}: {action} (registry version {version})")
 
 
@@ -143,6 +141,23 @@ def webhook(ctx: typer.Context, partner: str, by: By,
                         {"url": url, "max_attempts": max_attempts})
 
     _change(ctx, partner, by, "webhook removed" if remove else "webhook set", edit)
+
+
+@partners_app.command("enable")
+def enable(ctx: typer.Context, partner: str, by: By) -> None:
+    """Switch on a kind:instance partner that is not on yet (a municipality joining the
+    covenant: ``gemeente:GM0772``): its entry from the kind's template in policy/partners.yaml,
+    its delivery topic created first. ``reset`` switches it off again."""
+    from policy.changes import switch_on
+
+    with _registry(ctx) as registry:
+        if partner in registry.entries:
+            typer.echo(f"error: {partner} is on already (registry version {registry.version})",
+                       err=True)
+            raise typer.Exit(code=1)
+        done = switch_on(command_settings(ctx, None), registry, partner, by)
+    typer.echo(f"{partner}: enabled, delivery topic {'created' if done.topic_created else 'present'}"
+               f" (registry version {done.version})")
 
 
 @partners_app.command("reset")

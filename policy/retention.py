@@ -20,6 +20,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from core.partner_ids import partner_kind
 from core.topics import TopicLayout, load_layout
 from policy.exceptions import RetentionPolicyError
 from schemas.signal import Purpose
@@ -67,8 +68,10 @@ class RetentionPolicy(BaseModel):
     partners: dict[str, PartnerRetention] = Field(default_factory=dict)
 
     def rule(self, partner: str) -> PartnerRetention:
-        """The partner's rule, or the default for a partner the file does not name."""
-        return self.partners.get(partner, self.default)
+        """The partner's rule, else its kind's (``riec`` for ``riec:rotterdam``), else the
+        default."""
+        return self.partners.get(partner) or self.partners.get(partner_kind(partner),
+                                                               self.default)
 
     def inbound_retention_ms(self, partner: str) -> int:
         """Kafka ``retention.ms`` of the partner's inbound topic."""

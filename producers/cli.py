@@ -23,7 +23,9 @@ def publish(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                          help="The partner's native export.")],
-    partner: Annotated[str, typer.Option(help="kvk, riec, zorg or stichting-m.")],
+    partner: Annotated[str, typer.Option(help="kvk, riec[:<region>], zorg[:<institution>], "
+                                              "stichting-m, gemeente:GM<code>, inspectie-szw, "
+                                              "reclassering.")],
     rejects: Annotated[Path | None, typer.Option(help="Where rejected lines go "
                                                       "(default: FILE.rejects.jsonl).")] = None,
 ) -> None:

@@ -85,7 +85,7 @@ EDGE_TYPES: tuple[EdgeType, ...] = (
     EdgeType("MENTIONS", ("Signal",), ENTITY_LABELS, provenance=False,
              description="A signal mentions an entity, with its role (suspect, victim, ...)."),
     EdgeType("DIRECTOR_OF", ("Person",), ("Business",)),
-    EdgeType("OWNS", ("Person",), ("Business",)),
+    EdgeType("OWNS", ("Person", "Business"), ("Business", "Location")),  # a landlord too
     EdgeType("WORKS_AT", ("Person",), ("Business",)),
     EdgeType("LOCATED_AT", ("Business", "Person"), ("Location",)),
     EdgeType("LIVES_AT", ("Person",), ("Location",)),

@@ -1,16 +1,17 @@
-"""Municipality codes and RIEC regions (schemas/regions.yaml).
+"""Municipality codes and RIEC regions (schemas/regions.yaml, schemas/municipalities.csv).
 
 A municipality is named everywhere by one code, ``<country>:<slug>`` (``NL:breda``,
 ``NL:bergen-op-zoom``): the graph's ``Municipality.code``, subscription filters and alert rules
-all use ``municipality_code``, so they agree on what "the same municipality" is.
+all use ``municipality_code``, so they agree on what "the same municipality" is. Its CBS code
+(``GM0758``) and RIEC region, and the municipalities of a region, come from ``schemas.municipalities``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any
 
 import yaml
 
@@ -23,32 +24,26 @@ def municipality_code(name: str, country: str = "NL") -> str:
     return f"{country}:{name.strip().replace(' ', '-').lower()}"
 
 
-def address_municipality(address: dict[str, Any] | None) -> str | None:
-    """The municipality code of a Signal v1 address (its ``municipality``, else its ``city``)."""
-    if not address:
-        return None
-    name = address.get("municipality") or address.get("city")
-    return municipality_code(name, address.get("country") or "NL") if name else None
-
-
 @cache
-def regions() -> MappingProxyType[str, tuple[str, ...]]:
-    """RIEC region code → the municipality codes in it."""
+def _table() -> Mapping[str, tuple[str, str]]:
+    """RIEC region code → (name, slug), as schemas/regions.yaml has them."""
     raw = yaml.safe_load(resources.files("schemas").joinpath("regions.yaml").read_text())
     try:
-        return MappingProxyType({
-            str(code): tuple(municipality_code(m) for m in entry["municipalities"])
-            for code, entry in raw["regions"].items()})
+        table = {str(code): (str(entry["name"]), str(entry["slug"]))
+                 for code, entry in raw["regions"].items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise ContractError(f"schemas/regions.yaml is invalid: {exc!r}") from exc
+    if len({slug for _, slug in table.values()}) != len(table):
+        raise ContractError("schemas/regions.yaml is invalid: two regions share a slug")
+    return MappingProxyType(table)
 
 
 @cache
-def region_of_municipality() -> MappingProxyType[str, str]:
-    """Municipality code → its RIEC region code."""
-    return MappingProxyType({m: code for code, ms in regions().items() for m in ms})
+def region_slugs() -> Mapping[str, str]:
+    """RIEC region code → its slug (``RR`` → ``rotterdam``)."""
+    return MappingProxyType({code: slug for code, (_, slug) in _table().items()})
 
 
-def region_of(municipality: str | None) -> str | None:
-    """The RIEC region of a municipality code, or None when it is not listed."""
-    return region_of_municipality().get(municipality) if municipality else None
+def region_by_slug(slug: str) -> str | None:
+    """The RIEC region code of a slug (``rotterdam`` → ``RR``), or None."""
+    return next((code for code, (_, s) in _table().items() if s == slug), None)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from core.partner_ids import PARTNER_ID_PATTERN
 from schemas.graph_model import relation_types
 from schemas.indicators import catalogue
 from schemas.subjects import GRAPH_LABEL, Subject
@@ -22,9 +23,10 @@ SIGNAL_NAMESPACE = uuid.UUID("6f1c8f0e-4b0a-5d7e-9c61-6b6574656e6c")
 """uuid5 namespace of signal ids: ``uuid5(SIGNAL_NAMESPACE, "<partner>/<partner_ref>")``."""
 
 PartnerId = Annotated[str, Field(
-    pattern=r"^[a-z0-9][a-z0-9\-]{1,39}$",
-    description="The publishing partner's id. Through the gateway it must be the partner the "
-                "bearer token was issued to (403 otherwise).")]
+    pattern=PARTNER_ID_PATTERN,
+    description="The publishing partner's id: its kind, or kind:instance (riec:rotterdam, "
+                "gemeente:GM0599). Through the gateway it must be the partner the bearer token "
+                "was issued to (403 otherwise).")]
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from schemas import identifiers as ids
+from schemas.municipalities import municipalities
 
 _STRICT = ConfigDict(strict=True, frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -149,6 +150,16 @@ class Address(BaseModel):
     def _dutch_postcode(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and info.data.get("country", "NL") == "NL":
             return ids.postcode_nl(value)
+        return value
+
+    @field_validator("municipality")
+    @classmethod
+    def _cbs_code_as_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A Dutch municipality given by its CBS code (``GM0599``) is written by its name, as
+        the graph and the routing name municipalities (``schemas.municipalities``)."""
+        if value is not None and info.data.get("country", "NL") == "NL":
+            known = municipalities().get(value.strip().upper())
+            return known.short_name if known else value
         return value
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.partner_ids import partner_kind
 from schemas.errors import describe
 from schemas.signal import Signal
 from streams.exceptions import RecordRejected
@@ -23,7 +24,8 @@ from streams.exceptions import RecordRejected
 
 @dataclass(frozen=True)
 class Source:
-    """Where a raw record was read: its topic, partition, offset and the partner owning the topic."""
+    """Where a raw record was read: its topic, partition, offset and the kind of partner owning
+    the topic (``riec`` for ``signals.in.riec``)."""
 
     topic: str
     partition: int
@@ -43,8 +45,10 @@ class Accepted:
 def accept(raw: bytes | None, source: Source) -> Accepted:
     """Parse and validate a raw record; raise ``RecordRejected`` naming what is wrong.
 
-    A record is accepted when it is a UTF-8 JSON object whose ``partner`` is the partner that
-    owns the topic (a partner can only publish as itself) and that satisfies Signal v1.
+    A record is accepted when it is a UTF-8 JSON object whose ``partner`` is of the kind that
+    owns the topic (``riec:rotterdam`` on ``signals.in.riec``: the broker's ACLs let only that
+    kind write there; within a kind the gateway token decides who publishes as whom) and that
+    satisfies Signal v1.
     """
     def reject(reason: str) -> RecordRejected:
         return RecordRejected(reason, topic=source.topic, partition=source.partition,
@@ -63,9 +67,9 @@ def accept(raw: bytes | None, source: Source) -> Accepted:
     if not isinstance(doc, dict):
         raise reject(f"expected a JSON object, got {type(doc).__name__}")
     partner = doc.get("partner")
-    if partner != source.partner:
+    if not isinstance(partner, str) or partner_kind(partner) != source.partner:
         raise reject(f"field 'partner' is {partner!r} but topic {source.topic} belongs to "
-                     f"partner {source.partner!r}")
+                     f"partners of kind {source.partner!r}")
     try:
         signal = Signal.model_validate_json(raw)
     except ValidationError as exc:

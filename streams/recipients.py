@@ -22,7 +22,7 @@ from policy.view import redact, source_of, visible_fields
 from schemas.contract import validate
 from schemas.delivery import DeliveredEntity, Delivery
 from schemas.graph_model import has_postal_address
-from schemas.regions import address_municipality, region_of
+from schemas.municipalities import address_municipality, region_of
 from schemas.resolved import ResolvedRecord
 
 DELIVERY_NAMESPACE = uuid.UUID("0b6c3f36-5d6e-5c89-9d7e-64656c697672")

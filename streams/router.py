@@ -51,7 +51,14 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
     resolved_name = layout.resolved
     resolved = raw_topic(app, resolved_name)
     rejected = raw_topic(app, layout.rejected)
-    outputs = {partner: raw_topic(app, layout.delivery(partner)) for partner in layout.recipients}
+    outputs: dict[str, faust.TopicT] = {}
+
+    def output(recipient: str) -> faust.TopicT:
+        """The delivery topic of ``recipient``: every subscriber in the registry has one (the
+        spec's, or the one ``ketenlink partners enable`` created before switching it on)."""
+        if recipient not in outputs:
+            outputs[recipient] = raw_topic(app, layout.delivery(recipient))
+        return outputs[recipient]
 
     @app.agent(resolved, name="route")
     async def route_agent(stream: faust.StreamT[bytes]) -> None:
@@ -64,7 +71,8 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
                         log.info("route.suppressed", topic=message.topic,
                                  partition=message.partition, offset=message.offset)
                         continue
-                    deliveries = route(record, registry.current(), outputs.keys(),
+                    current = registry.current()
+                    deliveries = route(record, current, current.entries.keys(),
                                        datetime.now(UTC))
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
                     error = RecordRejected(f"not a resolved record: {exc!r}",
@@ -76,8 +84,8 @@ def create_router_app(settings: Settings, layout: TopicLayout, registry: LiveReg
                                 reason=error.reason)
                     continue
                 for routed in deliveries:
-                    await outputs[routed.recipient].send(key=routed.key,
-                                                         value=routed.delivery.to_json())
+                    await output(routed.recipient).send(key=routed.key,
+                                                        value=routed.delivery.to_json())
                 log.debug("route.routed", signal_id=record.signal_id,
                           recipients=[d.recipient for d in deliveries])
             except Exception as exc:  # a bug: stop, do not ack

@@ -200,7 +200,8 @@ class Ring(_Json):
 
 @dataclass(frozen=True)
 class Rings(_Json):
-    """Rings ranked by risk; ``truncated`` when the exploration hit its node limit."""
+    """Rings ranked by risk; ``truncated`` when the exploration hit its node limit or more rings
+    than the limit asked for were found."""
 
     rings: tuple[Ring, ...]
     truncated: bool

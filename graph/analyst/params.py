@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from graph.exceptions import DateError, DepthError, QueryInputError
+from schemas.municipalities import municipalities
 from schemas.signal import Category
 from schemas.subjects import Role
 
@@ -53,9 +54,13 @@ def check_count(value: int, parameter: str, low: int = 1, high: int = MAX_LIMIT)
 
 
 def check_municipality(value: str) -> str:
-    """A municipality code: country, colon, the name's slug (``NL:rotterdam``)."""
+    """A municipality as the graph names it (``NL:rotterdam``), from that code or from the
+    municipality's CBS code (``GM0599``, schemas/municipalities.csv)."""
+    if isinstance(value, str) and (known := municipalities().get(value.strip().upper())):
+        return known.platform_code
     if not isinstance(value, str) or not _MUNICIPALITY_CODE.match(value.strip()):
-        raise QueryInputError("municipality", value, "not a municipality code like 'NL:rotterdam'")
+        raise QueryInputError("municipality", value, "not a municipality code like 'NL:rotterdam' "
+                                                     "or a CBS code like 'GM0599'")
     return value.strip()
 
 

@@ -75,8 +75,9 @@ def summarise(settings: Settings, layout: TopicLayout, scenario: Scenario, publi
     echo(f"  alerts: {alerts} proposed to the RIEC for release to the OM "
          "(`ketenlink alerts list --analyst NAME`)")
     echo("  deliveries: signals routed to each partner, redacted to its clearance")
+    width = max(map(len, layout.recipients), default=0)
     for partner in layout.recipients:
-        echo(f"    {partner:<20} {deliveries.get(partner, 0):>6}")
+        echo(f"    {partner:<{width}} {deliveries.get(partner, 0):>6}")
     return summary
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from core.partner_ids import topic_segment
 from explorer.accounts import AccountStore
 from ketenlink.scenario.exceptions import HarnessError
 from policy.registry import clearance_for
@@ -19,7 +20,7 @@ class Analyst:
     def __init__(self, base_url: str, users: AccountStore, partner: str,
                  answers: list[str]) -> None:
         self.partner, self.answers = partner, answers
-        username = f"s{secrets.token_hex(4)}-{partner}"[:40]
+        username = f"s{secrets.token_hex(4)}-{topic_segment(partner)}"[:40]
         password = users.add(username, clearance_for(partner))
         self._client = httpx.Client(base_url=base_url, timeout=60.0)
         reply = self._client.post("/api/session", json={"username": username, "password": password})

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.deidentify_eval import survivors
+from explorer.exceptions import AccountError
 from ketenlink.scenario.evidence import DEFAULT_VIEWER, Evidence
 from ketenlink.scenario.translate import OBSERVATIONS
+from schemas.municipalities import municipalities
 
 INDICATOR_CODES: dict[str, str] = {
     **OBSERVATIONS, "high_risk_sector": "BUS-HIGH-RISK-SECTOR",
@@ -147,22 +149,21 @@ def _rings(ev: Evidence, viewer: str) -> list[set[str]]:
 
 
 def _viewer(ev: Evidence, scenario_partner: str) -> tuple[str | None, str]:
-    """(platform partner whose analysts ask, a note) or (None, why not)."""
+    """(the platform partner whose analysts ask, "") or (None, why none can)."""
     mapping = ev.partner(scenario_partner)
     if mapping.platform is None:
         return None, mapping.reason or ""
     if "analyst" not in ev.platform.registry.entry(mapping.platform).roles:
         return None, f"cannot express: {mapping.platform} has no analysts in the explorer"
-    return mapping.platform, f" [{mapping.shared}]" if mapping.shared else ""
+    return mapping.platform, ""
 
 
 def ring(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
     contains, never = list(value.get("contains", [])), list(value.get("never", []))
-    viewer, note = _viewer(ev, str(value.get("as") or _first_riec(ev)))
-    why = (note if viewer is None else None) or _cannot_world(ev, *contains) \
-        or _missing(ev, *contains)
+    viewer, no_viewer = _viewer(ev, str(value.get("as") or _first_riec(ev)))
+    why = no_viewer or _cannot_world(ev, *contains) or _missing(ev, *contains)
     if why or viewer is None:
-        return [ItemResult("ring", FAIL, why or note)]
+        return [ItemResult("ring", FAIL, why or "")]
     rings = _rings(ev, viewer)
     best, best_hits = set(), -1
     for members in rings:
@@ -176,7 +177,7 @@ def ring(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
                        f"GET /api/rings as {viewer}: {len(rings)} rings; the closest holds "
                        f"{best_hits}/{len(contains)} of contains (lacks {lacking or 'none'}), "
                        f"never-members in it: {wrong or 'none'} (not in the graph at all: "
-                       f"{absent or 'none'}){note}")]
+                       f"{absent or 'none'})")]
 
 
 def apart(ev: Evidence, value: list[list[str]]) -> list[ItemResult]:
@@ -282,8 +283,7 @@ def alert(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
     return [ItemResult("alert", FAIL if why else _ok(bool(enough) and not early),
                        (why + "; " if why else "") + f"GET /api/alerts as {ev.platform.reviewer}: "
                        f"{len(alerts)} alerts about {world} (id, status, partners): {counted}; "
-                       f"need >= {least} partners (two RIECs count as one: the registry has one "
-                       f"riec); released before approval: {early or 'none'}")]
+                       f"need >= {least} partners; released before approval: {early or 'none'}")]
 
 
 def no_alert_about(ev: Evidence, value: list[str]) -> list[ItemResult]:
@@ -317,23 +317,26 @@ def delivered(ev: Evidence, value: dict[str, dict[str, list[str]]]) -> list[Item
                     out.append(ItemResult(item, FAIL, why or ""))
                     continue
                 got = ev.signal_id(signal) in ev.deliveries(mapping.platform)
-                shared = f" [{mapping.shared}]" if mapping.shared else ""
                 out.append(ItemResult(item, _ok(got == (want == "receives")),
                                       f"{ev.platform.layout.delivery(mapping.platform)} holds "
-                                      f"{signal}: {got}{shared}"))
+                                      f"{signal}: {got}"))
     return out
 
 
 def visible(ev: Evidence, value: dict[str, dict[str, list[str]]]) -> list[ItemResult]:
     out = []
     for partner, wants in value.items():
-        viewer, note = _viewer(ev, partner)
+        viewer, no_viewer = _viewer(ev, partner)
+        refused = _no_accounts(ev, partner) if viewer is None else None
         for want, signals in (("sees", wants.get("sees", [])), ("not", wants.get("not", []))):
             for signal in signals:
                 item = f"visible {partner} {want} {signal}"
-                why = (note if viewer is None else None) or _cannot_signal(ev, signal)
+                why = _cannot_signal(ev, signal)
+                if refused and not why:  # no analysts: it opens nothing at all
+                    out.append(ItemResult(item, _ok(want == "not"), refused))
+                    continue
                 if why or viewer is None:
-                    out.append(ItemResult(item, FAIL, why or note))
+                    out.append(ItemResult(item, FAIL, why or no_viewer))
                     continue
                 sid = ev.signal_id(signal)
                 seen = any(
@@ -342,8 +345,21 @@ def visible(ev: Evidence, value: dict[str, dict[str, list[str]]]) -> list[ItemRe
                                          for e in set(ev.entities_of_signal(signal).values())))
                 out.append(ItemResult(item, _ok(seen == (want == "sees")),
                                       f"timelines of {signal}'s entities as {viewer}: "
-                                      f"{'shown' if seen else 'not shown'}{note}"))
+                                      f"{'shown' if seen else 'not shown'}"))
     return out
+
+
+def _no_accounts(ev: Evidence, scenario_partner: str) -> str | None:
+    """Evidence that a partner on the platform has no explorer users at all (the account store
+    refuses to create one), or None."""
+    mapping = ev.partner(scenario_partner)
+    if mapping.platform is None:
+        return None
+    try:
+        ev.analyst(mapping.platform)
+    except AccountError as exc:
+        return f"the explorer admits no analyst of {mapping.platform}: {exc.problem}"
+    return None
 
 
 def revised(ev: Evidence, value: dict[str, int]) -> list[ItemResult]:
@@ -397,10 +413,26 @@ def never_anywhere(ev: Evidence, value: list[str]) -> list[ItemResult]:
     return out
 
 
-def watch_hit(ev: Evidence, value: Any) -> list[ItemResult]:
-    return [ItemResult(f"watch_hit {json.dumps(value, default=str)}", FAIL,
-                       "cannot express: the platform has no watch (no partner or format for a "
-                       "probation watch, no watch hits)")]
+def watch_hit(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
+    """The watching partner's delivery topic holds each signal, naming the watched person's
+    entity (its copy is redacted to its clearance by the router, as every delivery is)."""
+    partner, about = str(value["partner"]), str(value["about"])
+    mapping = ev.partner(partner)
+    out = []
+    for signal in value.get("by", []):
+        item = f"watch_hit {partner} {about} by {signal}"
+        why = mapping.reason or _cannot_world(ev, about) or _cannot_signal(ev, signal) \
+            or _missing(ev, about)
+        if why or mapping.platform is None:
+            out.append(ItemResult(item, FAIL, why or ""))
+            continue
+        copy = ev.delivered(mapping.platform).get(ev.signal_id(signal) or "")
+        named = copy is not None and bool(
+            {e.get("entity_id") for e in copy.get("entities", [])} & ev.entities(about))
+        out.append(ItemResult(item, _ok(named), f"{ev.platform.layout.delivery(mapping.platform)}"
+                                                f" holds {signal}: {copy is not None}, naming "
+                                                f"{about} {short(ev.entities(about))}: {named}"))
+    return out
 
 
 def hit_only(ev: Evidence, value: dict[str, list[str]]) -> list[ItemResult]:
@@ -410,41 +442,27 @@ def hit_only(ev: Evidence, value: dict[str, list[str]]) -> list[ItemResult]:
             for partner, signals in value.items() for signal in signals]
 
 
-def platform_municipalities(ev: Evidence, cbs_code: str) -> list[str]:
-    """The platform's codes (``NL:<name slug>``, graph/upsert.py) of the file's places in the
-    CBS municipality ``cbs_code``: the platform has no CBS codes, so the file's own places say
-    which names a code stands for (their city, as the exports carry it)."""
-    cities = sorted({p.city for p in ev.scenario.places.values() if p.municipality == cbs_code})
-    return [f"NL:{city.strip().replace(' ', '-').lower()}" for city in cities]
-
-
 def waterbed(ev: Evidence, value: dict[str, Any]) -> list[ItemResult]:
     item = f"waterbed {json.dumps(value, default=str)}"
     network_of = str(value.get("network_of"))
     origin, target = str(value.get("from")), str(value.get("to"))
-    why = _cannot_world(ev, network_of) or _missing(ev, network_of)
-    origins, targets = platform_municipalities(ev, origin), platform_municipalities(ev, target)
-    if not why and not (origins and targets):
-        why = (f"cannot express: the platform knows municipalities by name, not CBS code, and no "
-               f"place of the file lies in {origin if not origins else target}")
+    unknown = [c for c in (origin, target) if c not in municipalities()]
+    why = _cannot_world(ev, network_of) or _missing(ev, network_of) or (
+        f"cannot express: {', '.join(unknown)} not a CBS municipality code" if unknown else None)
     if why:
         return [ItemResult(item, FAIL, why)]
-    viewer, note = _viewer(ev, _first_riec(ev))
+    viewer, no_viewer = _viewer(ev, _first_riec(ev))
     if viewer is None:
-        return [ItemResult(item, FAIL, note)]
+        return [ItemResult(item, FAIL, no_viewer)]
     network = ev.entities(network_of)
-    moved: dict[str, set[str]] = {}
-    for code in origins:
-        found = ev.waterbed(viewer, code, str(value.get("after")))
-        for shift in found.shifts:
-            if shift.entity.entity_id in network:
-                moved.setdefault(code, set()).update(m.code for m in shift.moved_to)
-    hit = any(set(targets) & codes for codes in moved.values())
-    return [ItemResult(item, _ok(hit), f"graph.queries.waterbed (`ketenlink graph waterbed`) as "
-                                       f"{viewer} for {origins} after {value.get('after')}: "
-                                       f"{network_of} {short(network)} moved to "
-                                       f"{ {k: sorted(v) for k, v in moved.items()} or 'nowhere'}; "
-                                       f"wanted {targets}{note}")]
+    wanted = municipalities()[target].platform_code
+    found = ev.waterbed(viewer, origin, str(value.get("after")))  # the query takes a CBS code
+    moved = {m.code for shift in found.shifts if shift.entity.entity_id in network
+             for m in shift.moved_to}
+    return [ItemResult(item, _ok(wanted in moved),
+                       f"graph.queries.waterbed (`ketenlink graph waterbed`) as {viewer} for "
+                       f"{origin} after {value.get('after')}: {network_of} {short(network)} "
+                       f"moved to {sorted(moved) or 'nowhere'}; wanted {target} ({wanted})")]
 
 
 CHECKS: dict[str, Callable[[Evidence, Any], list[ItemResult]]] = {

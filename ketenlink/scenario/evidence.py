@@ -170,9 +170,14 @@ class Evidence:
 
     def deliveries(self, platform_partner: str) -> set[str]:
         """The signal ids on a partner's delivery topic."""
+        return set(self.delivered(platform_partner))
+
+    def delivered(self, platform_partner: str) -> dict[str, dict[str, Any]]:
+        """Signal id -> the last copy of it on a partner's delivery topic."""
         topic = self.platform.layout.delivery(platform_partner)
-        return {str(json.loads(r.value).get("signal_id"))
-                for r in read_to_end(self.platform.settings.kafka, topic) if r.value}
+        copies = (json.loads(r.value) for r in read_to_end(self.platform.settings.kafka, topic)
+                  if r.value)
+        return {str(c.get("signal_id")): c for c in copies}
 
     # --- everything the run produced, as text ------------------------------------------------
     def texts(self) -> dict[str, str]:

@@ -4,7 +4,7 @@ pipeline, check every item."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import structlog
@@ -16,13 +16,17 @@ from ketenlink.demo.pipeline import await_pipeline, end_offsets
 from ketenlink.scenario.checks import ItemResult, check_all
 from ketenlink.scenario.evidence import Evidence
 from ketenlink.scenario.exceptions import HarnessError
-from ketenlink.scenario.model import load_scenario
-from ketenlink.scenario.partners import map_partner
+from ketenlink.scenario.model import Scenario, load_scenario
+from ketenlink.scenario.partners import map_partner, named_partners
 from ketenlink.scenario.publish import publish_translation
 from ketenlink.scenario.translate import Translator
 from ketenlink.scenario.world import Platform
+from policy.changes import switch_on
 
 log = structlog.get_logger(__name__)
+
+SWITCHED_ON_BY = "scenario-runner"
+"""Who the audit log names for a partner a scenario run switches on."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,24 @@ def _healthy(platform: Platform) -> Callable[[], None]:
     return check
 
 
+def switch_on_named(platform: Platform, scenario: Scenario,
+                    echo: Callable[[str], None]) -> Platform:
+    """The platform with every partner the scenario names switched on, as an operator switches
+    on a partner joining the covenant (``ketenlink partners enable``)."""
+    registry = platform.registry
+    for partner in named_partners(scenario):
+        if map_partner(partner, registry).switch_on:
+            done = switch_on(platform.settings, registry, partner, by=SWITCHED_ON_BY)
+            registry = registry.with_entry(done.entry, done.version)
+            echo(f"  {partner}: switched on (registry version {done.version})")
+    return replace(platform, registry=registry)
+
+
 def run_scenario(platform: Platform, path: Path, echo: Callable[[str], None]) -> ScenarioResult:
     """Run one file on ``platform``; ``HarnessError`` when the pipeline does not catch up."""
     scenario = load_scenario(path)
     echo(f"== {scenario.scenario} ({path})")
+    platform = switch_on_named(platform, scenario, echo)
     translation = Translator(scenario, platform.run_id,
                              lambda p: map_partner(p, platform.registry)).translate()
     for signal, why in translation.not_sent.items():

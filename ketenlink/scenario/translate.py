@@ -1,5 +1,6 @@
 """A scenario's signals as each partner's own native export (producers/FORMATS.md): KvK mutation
-CSV rows, RIEC case-signal JSON lines, zorg reports and Stichting M. tips. World references get
+CSV rows, RIEC case-signal JSON lines, zorg reports, Stichting M. tips, municipal findings,
+labour inspections and probation watches. World references get
 the run suffix (KvK numbers a run-specific 8-digit number); names, phones and plates stay as
 written. Revisions reuse the revised signal's reference; a resend repeats its record."""
 
@@ -15,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.partner_ids import partner_kind
 from ketenlink.scenario.model import Background, Business, Person, Place, Scenario, Signal, Thing
 from ketenlink.scenario.partners import PartnerMapping
 from producers.adapters.kvk import COLUMNS as KVK_COLUMNS
+from schemas.municipalities import municipalities
 
 OBSERVATIONS: dict[str, str] = {
     "housing_by_employer": "DEP-HOUSING", "transport_by_employer": "DEP-TRANSPORT",
@@ -49,6 +52,7 @@ RIEC_RELATION = {"owns": "eigenaar_van", "director_of": "bestuurder_van", "works
                  "controls": "controleert"}
 """Relations the RIEC format has; the rest (recruited, accompanied, pays) become
 ``geassocieerd_met`` with a note."""
+PERMIT = {"none": "geen", "refused": "geweigerd", "revoked": "ingetrokken"}
 THING_KIND = {"phone": ("telefoon", "nummer"), "vehicle": ("voertuig", "kenteken"),
               "iban": ("rekening", "iban"), "email": ("email", "adres"),
               "website": ("website", "url")}
@@ -169,7 +173,11 @@ class Translator:
         line = {"kvk": lambda: self.kvk_signal(signal, ref, mentions),
                 "riec": lambda: self.riec(signal, ref, out, mentions),
                 "zorg": lambda: self.zorg(signal, ref, out, mentions),
-                "stichting-m": lambda: self.tip(signal, ref)}[mapping.platform]()
+                "stichting-m": lambda: self.tip(signal, ref),
+                "gemeente": lambda: self.gemeente(signal, ref, out, mentions),
+                "inspectie-szw": lambda: self.inspection(signal, ref, out, mentions),
+                "reclassering": lambda: self.watch(signal, ref, out, mentions),
+                }[partner_kind(mapping.platform)]()
         out.records.append(NativeRecord(mapping.platform, line, ref, signal.id,
                                         tuple(mentions.items())))
 
@@ -190,7 +198,7 @@ class Translator:
                "kvk_nummer": kvk_number(business.kvk, self.tag), "handelsnaam": business.name,
                "rechtsvorm": business.legal_form or "", "sbi_code": business.sbi,
                "straat": place.street, "huisnummer": place.number, "toevoeging": place.addition or "",
-               "postcode": place.postcode or "", "plaats": place.city, "gemeente": place.city,
+               "postcode": place.postcode or "", "plaats": place.city, "gemeente": address(place)["gemeente"],
                "functionaris_voornamen": director.given if director else "",
                "functionaris_tussenvoegsel": (director.prefix or "") if director else "",
                "functionaris_achternaam": director.family if director else "",
@@ -206,25 +214,7 @@ class Translator:
     # --- RIEC ------------------------------------------------------------------------------
     def riec(self, signal: Signal, ref: str, out: Translation, mentions: dict[str, str]) -> str:
         f = signal.fields
-        subjects_in = dict(f.get("subjects") or {})
-        overrides = dict(subjects_in.pop("as", None) or {})
-        refs: dict[str, str] = {}
-        subjects = []
-        for world_id, role in subjects_in.items():
-            refs[world_id] = f"s{len(refs) + 1}"
-            subjects.append(self.subject(world_id, refs[world_id], RIEC_ROLE.get(str(role), "overig"),
-                                         overrides.get(world_id) or {}))
-        relations = []
-        for source, kind, target in f.get("relations") or []:
-            for world_id in (source, target):
-                if world_id not in refs:
-                    refs[world_id] = f"s{len(refs) + 1}"
-                    subjects.append(self.subject(world_id, refs[world_id], "overig", {}))
-            if kind not in RIEC_RELATION:
-                out.note(signal.id, f"relation {kind} has no RIEC type: sent as geassocieerd_met")
-            relations.append({"van": refs[source], "type": RIEC_RELATION.get(kind, "geassocieerd_met"),
-                              "naar": refs[target]})
-        mentions.update(refs)
+        subjects, relations = self.case_subjects(signal, out, mentions)
         region = signal.partner.partition(":")[2]
         doc = {"casus_ref": ref, "regio": region or None, "datum_constatering": day(signal.date),
                "datum_melding": timestamp(signal.date),
@@ -237,14 +227,39 @@ class Translator:
             out.note(signal.id, "the RIEC format has no intervention field: not sent")
         return json.dumps({k: v for k, v in doc.items() if v is not None}, ensure_ascii=False)
 
+    def case_subjects(self, signal: Signal, out: Translation, refs: dict[str, str]
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+        """``subjects`` and ``relations`` as the RIEC format's ``subjecten`` and ``relaties``
+        (also read by the municipal and inspection formats); ``refs`` holds the world ids the
+        record names elsewhere (its address, its business) and gains the others."""
+        f = signal.fields
+        subjects_in = dict(f.get("subjects") or {})
+        overrides = dict(subjects_in.pop("as", None) or {})
+        subjects: list[dict[str, Any]] = []
+
+        def add(world_id: str, role: str) -> None:
+            refs[world_id] = f"s{len(subjects) + 1}"
+            subjects.append(self.subject(world_id, refs[world_id], role,
+                                         overrides.get(world_id) or {}))
+
+        for world_id, role in subjects_in.items():
+            if world_id not in refs:
+                add(world_id, RIEC_ROLE.get(str(role), "overig"))
+        relations = []
+        for source, kind, target in f.get("relations") or []:
+            for world_id in (source, target):
+                if world_id not in refs:
+                    add(world_id, "overig")
+            if kind not in RIEC_RELATION:
+                out.note(signal.id, f"relation {kind} has no RIEC type: sent as geassocieerd_met")
+            relations.append({"van": refs[source], "type": RIEC_RELATION.get(kind, "geassocieerd_met"),
+                              "naar": refs[target]})
+        return subjects, relations
+
     def subject(self, world_id: str, ref: str, role: str, override: dict[str, Any]) -> dict[str, Any]:
         common = {"id": ref, "rol": role}
         if world_id in self.s.people:
-            p = self.s.people[world_id].model_copy(update=override)
-            return {**common, "soort": "persoon", "voornaam": p.given,
-                    "tussenvoegsel": p.prefix or None, "achternaam": p.family,
-                    "geboortedatum": p.dob.isoformat() if p.dob else None,
-                    "nationaliteit": p.nationality, "bsn": p.bsn}
+            return {**common, "soort": "persoon", **self.person(world_id, override)}
         if world_id in self.s.businesses:
             b = self.s.businesses[world_id]
             return {**common, "soort": "bedrijf", "kvk_nummer": kvk_number(b.kvk, self.tag),
@@ -280,6 +295,80 @@ class Translator:
                "toelichting": f.get("text")}
         return json.dumps({k: v for k, v in doc.items() if v is not None}, ensure_ascii=False)
 
+    # --- municipality ----------------------------------------------------------------------
+    def gemeente(self, signal: Signal, ref: str, out: Translation, mentions: dict[str, str]) -> str:
+        f = signal.fields
+        mentions[str(f["at"])] = "adres"
+        company = self.company(f.get("business"), mentions)
+        subjects, relations = self.case_subjects(signal, out, mentions)
+        doc = {"kenmerk": ref, "datum_controle": day(signal.date),
+               "datum_melding": timestamp(signal.date),
+               "adres": address(self.s.places[str(f["at"])], cbs=True),
+               "aangetroffen_bewoners": f.get("residents"),
+               "ingeschreven_bewoners": f.get("registered_residents"), "bedrijf": company,
+               "vergunning": PERMIT.get(str(f["permit"])) if f.get("permit") else None,
+               "bevindingen": self.codes(signal, out), "subjecten": subjects or None,
+               "relaties": relations or None, "toelichting": f.get("note")}
+        return json.dumps({k: v for k, v in doc.items() if v is not None}, ensure_ascii=False)
+
+    def company(self, world_id: object, mentions: dict[str, str]) -> dict[str, Any] | None:
+        """A ``bedrijf`` object of the municipal and inspection formats."""
+        if not world_id:
+            return None
+        business = self.s.businesses[str(world_id)]
+        mentions[str(world_id)] = "bedrijf"
+        return {"naam": business.name, "kvk_nummer": kvk_number(business.kvk, self.tag),
+                "sbi": business.sbi}
+
+    # --- labour inspection -----------------------------------------------------------------
+    def inspection(self, signal: Signal, ref: str, out: Translation,
+                   mentions: dict[str, str]) -> str:
+        f = signal.fields
+        company = self.company(f["business"], mentions)
+        if f.get("at"):
+            mentions[str(f["at"])] = "locatie"
+        workers = []
+        for n, world_id in enumerate(f.get("workers") or [], start=1):
+            mentions[str(world_id)] = f"w{n}"
+            workers.append({"id": f"w{n}", **self.person(str(world_id), {})})
+        subjects, relations = self.case_subjects(signal, out, mentions)
+        doc = {"kenmerk": ref, "datum_inspectie": day(signal.date),
+               "datum_melding": timestamp(signal.date), "bedrijf": company,
+               "locatie": address(self.s.places[str(f["at"])], cbs=True) if f.get("at") else None,
+               "werknemers": workers or None, "bevindingen": self.codes(signal, out),
+               "subjecten": subjects or None, "relaties": relations or None,
+               "toelichting": f.get("note")}
+        return json.dumps({k: v for k, v in doc.items() if v is not None}, ensure_ascii=False)
+
+    # --- probation -------------------------------------------------------------------------
+    def watch(self, signal: Signal, ref: str, out: Translation, mentions: dict[str, str]) -> str:
+        f = signal.fields
+        mentions[str(f["watch"])] = "p1"
+        conditions: list[dict[str, Any]] = []
+        for condition in f.get("conditions") or []:
+            for kind, value in dict(condition).items():
+                if kind == "no_contact":
+                    mentions[str(value)] = f"c{sum(c['type'] == 'contactverbod' for c in conditions) + 1}"
+                    conditions.append({"type": "contactverbod", "persoon": self.person(str(value), {})})
+                elif kind == "no_business_in_sector":
+                    conditions.append({"type": "beroepsverbod", "sbi": str(value)})
+                elif kind == "no_location":
+                    conditions.append({"type": "locatieverbod",
+                                       "adres": address(self.s.places[str(value)], cbs=True)})
+                else:
+                    out.note(signal.id, f"condition {kind} has no probation type: not sent")
+        doc = {"kenmerk": ref, "datum": day(signal.date), "toezicht_tot": day(f["until"]),
+               "persoon": self.person(str(f["watch"]), {}), "voorwaarden": conditions}
+        return json.dumps(doc, ensure_ascii=False)
+
+    def person(self, world_id: str, override: dict[str, Any]) -> dict[str, Any]:
+        """A person's fields as the Dutch formats write them (RIEC ``persoon``)."""
+        p = self.s.people[world_id].model_copy(update=override)
+        fields = {"voornaam": p.given, "tussenvoegsel": p.prefix or None, "achternaam": p.family,
+                  "geboortedatum": p.dob.isoformat() if p.dob else None,
+                  "nationaliteit": p.nationality, "bsn": p.bsn}
+        return {k: v for k, v in fields.items() if v is not None}
+
     # --- Stichting M. ----------------------------------------------------------------------
     def tip(self, signal: Signal, ref: str) -> str:
         f = signal.fields
@@ -292,9 +381,13 @@ class Translator:
         return json.dumps({k: v for k, v in doc.items() if v is not None}, ensure_ascii=False)
 
 
-def address(place: Place) -> dict[str, Any]:
-    return {k: v for k, v in {"straat": place.street,
-                              "huisnummer": int(place.number) if place.number.isdigit() else place.number,
-                              "toevoeging": place.addition, "postcode": place.postcode,
-                              "plaats": place.city, "gemeente": place.city, "land": "NL"}.items()
-            if v is not None}
+def address(place: Place, cbs: bool = False) -> dict[str, Any]:
+    """A native ``adres``: its ``gemeente`` the municipality's name (KvK, RIEC), or its CBS code
+    (``cbs``: the municipal, inspection and probation formats)."""
+    known = municipalities().get(place.municipality)
+    municipality = place.municipality if cbs else known.short_name if known else place.city
+    fields = {"straat": place.street,
+              "huisnummer": int(place.number) if place.number.isdigit() else place.number,
+              "toevoeging": place.addition, "postcode": place.postcode, "plaats": place.city,
+              "gemeente": municipality, "land": None if cbs else "NL"}
+    return {k: v for k, v in fields.items() if v is not None}

@@ -125,3 +125,28 @@ def dutch_address(raw: object, field: str) -> dict[str, Any] | None:
 
 def drop_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None}
+
+
+UNDERAGE = "SIT-UNDERAGE"
+"""A minor, or (in sexual exploitation) a person under 21: sex work is allowed from 21 (Wet
+regulering prostitutie); ``minor`` and ``under_21_sex_work`` are one code in the catalogue."""
+EXPLOITED_ROLES = frozenset({"victim", "employee"})
+"""Roles whose age is an indicator: a possible victim, a worker found at work."""
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years between ``birth`` and ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def age_indicators(subjects: list[dict[str, Any]], observed_at: datetime,
+                   category: str) -> list[str]:
+    """``[UNDERAGE]`` when a victim or worker with a birth date is under 18 at the observation
+    date, or under 21 in sexual exploitation; else ``[]``."""
+    limit = 21 if category == "sexual" else 18
+    for subject in subjects:
+        birth = subject.get("birth_date")
+        if subject.get("type") == "person" and subject.get("role") in EXPLOITED_ROLES and birth \
+                and age_on(date.fromisoformat(str(birth)), observed_at.date()) < limit:
+            return [UNDERAGE]
+    return []

@@ -9,6 +9,7 @@ from typing import Any
 from producers.adapters.base import (
     RecordError,
     Result,
+    age_indicators,
     drop_none,
     dutch_address,
     parse_date,
@@ -117,7 +118,7 @@ def legal_form(value: object) -> str | None:
     return LEGAL_FORM.get(value.strip().lower().replace(".", ""), "other")
 
 
-def riec_signal(doc: object, pseudonyms: Pseudonymiser) -> dict[str, Any]:
+def riec_signal(doc: object, pseudonyms: Pseudonymiser, partner: str = "riec") -> dict[str, Any]:
     """One RIEC case signal as a Signal v1 document (not yet validated)."""
     if not isinstance(doc, dict):
         raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
@@ -136,20 +137,23 @@ def riec_signal(doc: object, pseudonyms: Pseudonymiser) -> dict[str, Any]:
                           "type": lookup(RELATION, rel.get("type"), f"relaties[{i}].type"),
                           "target": subject_ref(rel.get("naar"), f"relaties[{i}].naar")})
     region = text(doc.get("regio"), "regio")
+    observed = start_of_day(parse_date(doc.get("datum_constatering"), "datum_constatering"))
+    category = lookup(CATEGORY, doc.get("uitbuitingsvorm"), "uitbuitingsvorm")
+    subjects = [subject(s, f"subjecten[{i}]", pseudonyms) for i, s in enumerate(subjects_raw)]
     return drop_none({
-        "partner": "riec",
+        "partner": partner,
         "partner_ref": ref,
-        "observed_at": start_of_day(parse_date(doc.get("datum_constatering"),
-                                               "datum_constatering")),
+        "observed_at": observed,
         "reported_at": parse_timestamp(doc.get("datum_melding"), "datum_melding"),
-        "category": lookup(CATEGORY, doc.get("uitbuitingsvorm"), "uitbuitingsvorm"),
+        "category": category,
         "barrier_stages": sorted({lookup(STAGE, s, "barrieres") for s in doc.get("barrieres") or []}),
-        "indicators": list(dict.fromkeys(doc.get("indicatoren") or [])),
+        "indicators": list(dict.fromkeys([*(doc.get("indicatoren") or []),
+                                          *age_indicators(subjects, observed, category)])),
         "severity": lookup(SEVERITY, doc.get("ernst"), "ernst"),
         "distribution": "tlp:amber",
         "purpose": lookup(PURPOSE, doc.get("doel"), "doel"),
         "legal_basis": text(doc.get("grondslag"), "grondslag") or "Convenant RIEC/LIEC",
-        "subjects": [subject(s, f"subjecten[{i}]", pseudonyms) for i, s in enumerate(subjects_raw)],
+        "subjects": subjects,
         "relations": relations,
         "narrative": "\n".join(filter(None, [f"Regio: {region}" if region else None,
                                              text(doc.get("toelichting"), "toelichting")])) or None,
@@ -159,11 +163,9 @@ def riec_signal(doc: object, pseudonyms: Pseudonymiser) -> dict[str, Any]:
 class RiecAdapter:
     """Reads ``riec-casussignalen.jsonl``."""
 
-    partner = "riec"
-
-    def __init__(self, pseudonyms: Pseudonymiser) -> None:
-        self.pseudonyms = pseudonyms
+    def __init__(self, pseudonyms: Pseudonymiser, partner: str = "riec") -> None:
+        self.pseudonyms, self.partner = pseudonyms, partner
 
     def read(self, path: Path) -> Iterator[Result]:
-        return read_jsonl(path, lambda doc: riec_signal(doc, self.pseudonyms),
+        return read_jsonl(path, lambda doc: riec_signal(doc, self.pseudonyms, self.partner),
                           lambda raw: redact_keys(raw, frozenset({"bsn"})))

@@ -53,7 +53,8 @@ def age_band(age: object) -> str | None:
 
 
 def zorg_signal(doc: object, pseudonyms: Pseudonymiser,
-                deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> dict[str, Any]:
+                deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER,
+                partner: str = "zorg") -> dict[str, Any]:
     """One report as a Signal v1 document, its free text de-identified by ``deidentifier``."""
     if not isinstance(doc, dict):
         raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
@@ -76,9 +77,9 @@ def zorg_signal(doc: object, pseudonyms: Pseudonymiser,
         raise RecordError("patient_id or bsn is required to recognise the person again")
     band = age_band(doc.get("geschatte_leeftijd"))
     codes = list(dict.fromkeys(doc.get("indicatoren") or []))
-    if band in ("minor", "18-20") and "SIT-UNDERAGE" not in codes \
-            and doc.get("vermoedelijke_vorm") == "seksueel":
-        codes.append("SIT-UNDERAGE")
+    if "SIT-UNDERAGE" not in codes and (band == "minor" or (
+            band == "18-20" and doc.get("vermoedelijke_vorm") == "seksueel")):
+        codes.append("SIT-UNDERAGE")  # a minor in any form; under 21 in sex work (Wrp)
     subjects: list[dict[str, Any]] = [drop_none({
         "type": "person", "ref": "v1", "role": "victim", "identifiers": identifiers,
         "nationality": text(doc.get("nationaliteit"), "nationaliteit"),
@@ -102,7 +103,7 @@ def zorg_signal(doc: object, pseudonyms: Pseudonymiser,
     moment = parse_timestamp(doc.get("datum"), "datum")
     known = catalogue()
     return {
-        "partner": "zorg",
+        "partner": partner,
         "partner_ref": ref,
         "observed_at": moment,
         "reported_at": moment,
@@ -152,12 +153,12 @@ def _escort(escort: dict[str, Any], subjects: list[dict[str, Any]],
 class ZorgAdapter:
     """Reads ``zorg-meldingen.jsonl``."""
 
-    partner = "zorg"
-
     def __init__(self, pseudonyms: Pseudonymiser,
-                 deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER) -> None:
-        self.pseudonyms, self.deidentifier = pseudonyms, deidentifier
+                 deidentifier: Deidentifier = DEFAULT_DEIDENTIFIER,
+                 partner: str = "zorg") -> None:
+        self.pseudonyms, self.deidentifier, self.partner = pseudonyms, deidentifier, partner
 
     def read(self, path: Path) -> Iterator[Result]:
-        return read_jsonl(path, lambda doc: zorg_signal(doc, self.pseudonyms, self.deidentifier),
+        return read_jsonl(path, lambda doc: zorg_signal(doc, self.pseudonyms, self.deidentifier,
+                                                      self.partner),
                           lambda raw: redact_keys(raw, CONFIDENTIAL_KEYS_IN_REJECTS))

@@ -47,6 +47,7 @@ from starlette.requests import ClientDisconnect
 
 from core.exceptions import PublishError
 from core.http_serving import ResponseHeaders
+from core.partner_ids import partner_kind
 from core.publisher import Publisher
 from core.settings import Settings
 from core.topics import TopicLayout
@@ -259,8 +260,8 @@ async def _handle(state: GatewayState, request: Request) -> Response:
     except TokenStoreError as exc:
         return problem(503, "authentication is unavailable; try again later",
                        {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}, error=str(exc))
-    if partner not in state.layout.partners:
-        return problem(403, f"partner {partner!r} has no inbound topic; known partners: "
+    if partner_kind(partner) not in state.layout.partners:
+        return problem(403, f"partner {partner!r} has no inbound topic; known kinds: "
                             f"{', '.join(state.layout.partners)}", reason="unknown partner")
 
     # 415 / 413 / 422: a bounded JSON body of the right shape.

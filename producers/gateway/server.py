@@ -12,9 +12,11 @@ from kafka.errors import KafkaError
 
 from core.exceptions import ServiceStartError
 from core.http_serving import absorb_stop_signals, base_url, listen, uvicorn_server
+from core.partner_ids import partner_kind
 from core.publisher import Publisher
 from core.settings import Settings
 from core.topics import topics_of
+from policy.registry import load_registry
 from producers.deidentify import name_finder
 from producers.exceptions import DeidentifyError, GatewayStartError, UnknownPartnerError
 from producers.gateway.app import create_gateway_app
@@ -64,13 +66,17 @@ def _warm_deduce() -> None:
 
 
 def create_token(settings: Settings, partner: str) -> str:
-    """Issue a token for ``partner`` (which must be in the topic spec) and return it.
+    """Issue a token for ``partner`` (a partner of the registry, or an instance its kind's
+    template admits: ``kvk``, ``riec:rotterdam``, ``gemeente:GM0772``) and return it.
 
     The token is shown once; only its salted digest is stored in ``settings.gateway.tokens_file``.
     """
     layout = topics_of(settings)
-    if partner not in layout.partners:
+    if partner_kind(partner) not in layout.partners:
         raise UnknownPartnerError(partner, layout.partners)
+    registry = load_registry()
+    if partner not in registry.entries:
+        registry.instance_entry(partner)  # a ClearanceError names what is wrong with it
     return TokenStore(settings.gateway.tokens_file).create(partner)
 
 

@@ -464,7 +464,7 @@ def test_approve_releases_exactly_one_dossier_to_the_om_and_is_audited(
     assert approval["purpose_change"]["decided_by"] == "a.jansen" and approval["version"] == 1
 
     # new evidence after the approval: a follow-up version, proposed again, not released
-    platform.publish(d.signal("d4", "gemeente-rotterdam", 5, "medium"))
+    platform.publish(d.signal("d4", "gemeente:GM0599", 5, "medium"))
     proposals = platform.proposals(alert_id)
     assert [p["version"] for p in proposals] == [1, 2]
     assert proposals[1]["follow_up_of"] == {"status": "approved", "version": 1}

@@ -38,6 +38,7 @@ from alerts.store import AlertStore
 from consumers.graph_sink import batch_rows, write_batch
 from core.audit import AuditLog
 from core.http_serving import serve_in_background
+from core.partner_ids import partner_kind
 from core.publisher import Publisher
 from core.service_processes import ServiceProcess
 from core.settings import Settings
@@ -54,7 +55,7 @@ from schemas.signal import Signal
 from tests.resolved import resolve_docs
 from tests.unit.schemas.signals import valid_doc
 
-ANALYSTS = {"ria": "riec", "otto": "om", "gem": "gemeente-rotterdam", "zoe": "zorg"}
+ANALYSTS = {"ria": "riec", "otto": "om", "gem": "gemeente:GM0599", "zoe": "zorg"}
 PASSWORD = "policy-correct-horse-9"
 PLAIN_KEYS = ("partner_ref", "narrative", "partner", "category", "severity", "distribution",
               "purpose", "indicators", "barrier_stages", "legal_basis")
@@ -246,12 +247,15 @@ def test_no_answer_shows_more_of_a_signal_than_the_router_delivers(
 
     # what each partner receives: the real router, every subscriber subscribed to everything
     _publish_registry(settings, layout, registry)
-    expected = {"tip-amber-criminal": {"riec", "om"},
-                "tip-green-prevention": {"riec", "kvk", "zorg", "gemeente-rotterdam"},
-                "care-amber-prevention": {"riec", "gemeente-rotterdam"},
-                "riec-amber-admin": {"gemeente-rotterdam"},
-                "riec-amber-criminal": {"om"},
-                "kvk-green-admin": {"riec", "gemeente-rotterdam"}}
+    riecs = {p for p in registry.entries if partner_kind(p) == "riec"}  # riec and the ten
+    expected = {"tip-amber-criminal": riecs | {"om", "inspectie-szw", "reclassering"},
+                "tip-green-prevention": riecs | {"kvk", "zorg", "gemeente:GM0599",
+                                                 "inspectie-szw"},
+                "care-amber-prevention": riecs | {"gemeente:GM0599", "inspectie-szw"},
+                "riec-amber-admin": riecs - {"riec"} | {"gemeente:GM0599", "inspectie-szw"},
+                "riec-amber-criminal": riecs - {"riec"} | {"om", "inspectie-szw",
+                                                           "reclassering"},
+                "kvk-green-admin": riecs | {"gemeente:GM0599", "inspectie-szw"}}
     delivered = _route(settings, layout, uid, tmp_path, list(records.values()),
                        sum(len(v) for v in expected.values()))
     assert {(p, records[k]["signal_id"]) for k, ps in expected.items() for p in ps} == \

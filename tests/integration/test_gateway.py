@@ -265,6 +265,23 @@ def test_a_partner_cannot_publish_as_another(make_gateway: MakeGateway,
         assert _landed(settings, gw.layout, partner) == []
 
 
+def test_a_regional_riec_publishes_as_itself_on_its_kinds_topic_and_only_as_itself(
+        make_gateway: MakeGateway, settings: Settings) -> None:
+    gw = make_gateway()
+    token = gw.tokens.create("riec:den-haag")
+    elsewhere = gw.post(sample_signal("riec:rotterdam", "DH-1"), token=token)
+    assert elsewhere.status_code == 403 and "'riec:den-haag'" in elsewhere.json()["detail"]
+    generic = gw.post(sample_signal("riec", "DH-2"), token=token)
+    assert generic.status_code == 403
+    response = gw.post(sample_signal("riec:den-haag", "DH-3"), token=token)
+    assert response.status_code == 202, response.text
+    [accepted] = response.json()["accepted"]
+    assert accepted["topic"] == gw.layout.inbound_of("riec") == gw.layout.inbound_of("riec:den-haag")
+    [record] = _landed(settings, gw.layout)
+    assert record.key == b"riec:den-haag/DH-3"
+    assert Signal.model_validate_json(record.value).partner == "riec:den-haag"
+
+
 def test_a_partner_outside_the_topic_spec_gets_403(make_gateway: MakeGateway) -> None:
     gw = make_gateway()
     token = gw.tokens.create("politie")

@@ -244,9 +244,12 @@ def gw(stack: list[ServerStatus], settings: Settings, admin: KafkaAdminClient,
     token = create_token(local, PARTNER)
     log_file = folder / "gateway.log"
     base = f"http://127.0.0.1:{port}"
+    # a fresh connection per request: a kept-alive one the server closed while hypothesis was
+    # slow to make the next example (uvicorn: after 5 s idle) would reset that request
+    fresh = httpx.Limits(max_keepalive_connections=0)
     try:
         with ServiceProcess("gateway", log_file, env=env) as service, \
-                httpx.Client(timeout=60) as http:
+                httpx.Client(timeout=60, limits=fresh) as http:
             deadline = time.monotonic() + 60
             while True:
                 assert service.returncode is None, log_file.read_text()

@@ -31,12 +31,12 @@ from neo4j import Driver
 from pydantic import SecretStr
 
 from core.exceptions import PublishError
-from core.kafka_clients import client_options
+from core.kafka_clients import ADMIN_USER, client_options
 from core.publisher import Publisher
 from core.service_processes import ServiceProcess
 from core.settings import KafkaSettings, Settings
 from core.topics import TopicLayout, apply_topics
-from infra.kafka_security import ADMIN_USER, apply_security, ensure_credentials, users
+from infra.kafka_security import apply_security, ensure_credentials, users
 from infra.kafka_server import KafkaServer
 from infra.offsets import wait_committed
 from infra.tls import ensure_ca

@@ -12,12 +12,11 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from core.kafka_clients import client_options
+from core.kafka_clients import ADMIN_USER, client_options
 from core.publisher import Publisher
 from core.settings import KafkaSettings, Settings
 from core.topics import apply_topics
 from infra.kafka_security import (
-    ADMIN_USER,
     apply_security,
     await_security,
     ensure_credentials,

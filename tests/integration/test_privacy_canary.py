@@ -40,14 +40,14 @@ from tests.integration.faults.pipeline_world import (
     records_to_end,
 )
 
-REPORTER = "Wilhelmina Kraaijeveld-Oostermeijer"
+REPORTER = "Wiepkje Kraaijeveld-Oostermeijer"  # names no generated person has
 REPORTER_PHONE = "+31 6 4123 9876"
 REPORTER_EMAIL = "w.kraaijeveld@canarymail.example"
 PATIENT = "Ludmila Ostrowska-Wierzbicka"
 PATIENT_ID = "PX-CANARY-5521"
 CARE_WORKER = "Gerdien Haverkamp"
 BSN = "271828183"
-CANARIES = ["Wilhelmina", "Kraaijeveld", "Oostermeijer", REPORTER_PHONE, "06-41239876",
+CANARIES = ["Wiepkje", "Kraaijeveld", "Oostermeijer", REPORTER_PHONE, "06-41239876",
             REPORTER_EMAIL, "canarymail", "Ludmila", "Ostrowska", "Wierzbicka", PATIENT_ID,
             "Gerdien", "Haverkamp", BSN]
 """What must not be found anywhere after the source; phone numbers and the BSN are matched

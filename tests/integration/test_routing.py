@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 
+from core.partner_ids import partner_kind
 from core.publisher import Publisher
 from core.service_processes import ServiceProcess
 from core.settings import Settings
@@ -25,6 +26,10 @@ PATIENT = {"scheme": "patient-pseudonym", "value": "ps1:" + "b" * 64}
 BSN = {"scheme": "bsn-pseudonym", "value": "ps1:" + "a" * 64}
 ROTTERDAM = {"street": "Coolsingel", "house_number": 40, "postcode": "3011AD", "city": "Rotterdam"}
 BREDA = {"street": "Hoogstraat", "house_number": 12, "postcode": "4811AB", "city": "Breda"}
+EINDHOVEN = {"street": "Stratumseind", "house_number": 9, "postcode": "5611ER",
+             "city": "Eindhoven", "municipality": "GM0772"}
+RIECS = {p for p in load_registry().entries if partner_kind(p) == "riec"}
+"""The generated world's one RIEC and the ten regional RIECs: the same clearance."""
 
 
 def _env(uid: str, var: Path) -> dict[str, str]:
@@ -108,13 +113,13 @@ def test_each_partner_receives_exactly_what_it_may_see(
     }
     records = dict(zip(docs, resolve_docs(list(docs.values())), strict=True))
     expected = {
-        "kvk-green-admin": {"riec", "gemeente-rotterdam"},
-        "riec-amber-criminal": {"om"},
+        "kvk-green-admin": RIECS | {"gemeente:GM0599", "inspectie-szw"},
+        "riec-amber-criminal": (RIECS - {"riec"}) | {"om", "inspectie-szw", "reclassering"},
         "zorg-strict-care": set(),
-        "zorg-amber-prevention": {"riec", "gemeente-rotterdam"},
-        "tip-amber-criminal": {"riec", "om"},
+        "zorg-amber-prevention": RIECS | {"gemeente:GM0599", "inspectie-szw"},
+        "tip-amber-criminal": RIECS | {"om", "inspectie-szw", "reclassering"},
         "riec-red": set(),
-        "kvk-clear-prevention": {"riec", "zorg", "gemeente-rotterdam"},
+        "kvk-clear-prevention": RIECS | {"zorg", "gemeente:GM0599", "inspectie-szw"},
     }
     with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)) as router:
         _publish_resolved(settings, layout, list(records.values()))
@@ -131,8 +136,8 @@ def test_each_partner_receives_exactly_what_it_may_see(
 
     # healthcare narrative: the cleared enforcement partner reads it, the municipality does not;
     # a patient pseudonym goes to neither (no care purpose), a BSN pseudonym only to the cleared
-    riec, gemeente = copy("zorg-amber-prevention", "riec"), copy("zorg-amber-prevention",
-                                                                 "gemeente-rotterdam")
+    riec = copy("zorg-amber-prevention", "riec:den-haag")
+    gemeente = copy("zorg-amber-prevention", "gemeente:GM0599")
     assert riec["signal"]["narrative"].startswith("Patient says")
     assert riec["signal"]["subjects"][0]["identifiers"] == [BSN]
     assert riec["redacted"] == ["subjects[p1].identifiers[0]"]
@@ -141,10 +146,12 @@ def test_each_partner_receives_exactly_what_it_may_see(
     assert gemeente["redacted"] == ["narrative", "subjects[p1].identifiers[0]",
                                     "subjects[p1].identifiers[1]"]
     # an anonymous tip: its text to cleared partners, its case number to nobody
-    for recipient in ("riec", "om"):
+    for recipient in ("riec", "riec:limburg", "om"):
         tip = copy("tip-amber-criminal", recipient)
         assert tip["signal"]["narrative"].startswith("Anonymous")
         assert "partner_ref" not in tip["signal"] and tip["redacted"] == ["partner_ref"]
+    for recipient in ("inspectie-szw", "reclassering"):  # not cleared for amber+strict
+        assert "narrative" not in copy("tip-amber-criminal", recipient)["signal"]
     # a copy names its subscription, its registry version and a stable delivery id
     green = copy("kvk-green-admin", "riec")
     assert green["subscriptions"] == ["all"] and green["registry_version"] >= 1
@@ -156,34 +163,79 @@ def test_each_partner_receives_exactly_what_it_may_see(
     assert green["signal"]["partner_ref"] == f"{uid}-1"
 
 
+def _located(uid: str, ref: str, address: dict[str, Any]) -> dict[str, Any]:
+    return valid_doc(partner="kvk", partner_ref=f"{uid}-{ref}", distribution="tlp:clear",
+                     purpose="prevention",
+                     subjects=[{"type": "location", "ref": "l1", "role": "location",
+                                "address": address}], relations=[])
+
+
 def test_a_subscription_changed_at_run_time_applies_to_the_next_signal(
         settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path) -> None:
-    def located(ref: str, address: dict[str, Any]) -> dict[str, Any]:
-        return valid_doc(partner="kvk", partner_ref=f"{uid}-{ref}", distribution="tlp:clear",
-                         purpose="prevention",
-                         subjects=[{"type": "location", "ref": "l1", "role": "location",
-                                    "address": address}], relations=[])
-
-    first, breda, rotterdam = resolve_docs([located("a", BREDA),
-                                            located("b", {**BREDA, "house_number": 14}),
-                                            located("c", ROTTERDAM)])
+    first, breda, rotterdam = resolve_docs([_located(uid, "a", BREDA),
+                                            _located(uid, "b", {**BREDA, "house_number": 14}),
+                                            _located(uid, "c", ROTTERDAM)])
     with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)), \
             Publisher(settings.kafka) as publisher:
-        # the shipped registry: the municipality follows its own region (RR) only
+        # the shipped registry: the municipality follows its own territory only; the RIEC of
+        # the region (Breda: Zeeland-West-Brabant) and the generic riec follow business barriers
         _publish_resolved(settings, layout, [first])
-        before = _deliveries(settings, layout, 1)  # riec's business-barriers subscription
-        assert set(before) == {("riec", first["signal_id"])}
-        entry = load_registry().entry("gemeente-rotterdam").model_dump(mode="json")
+        before = _deliveries(settings, layout, 3)
+        assert {r for r, _ in before} == {"riec", "riec:zeeland-west-brabant", "inspectie-szw"}
+        entry = load_registry().entry("gemeente:GM0599").model_dump(mode="json")
         entry.pop("partner_id")
         entry["subscriptions"] = [{"name": "territory", "regions": ["RR", "ZWB"]}]
-        version = publish_change(publisher, layout, "gemeente-rotterdam",
-                                 parse_entry("gemeente-rotterdam", entry))
+        version = publish_change(publisher, layout, "gemeente:GM0599",
+                                 parse_entry("gemeente:GM0599", entry))
         time.sleep(1)  # the router reads the registry topic continuously
         _publish_resolved(settings, layout, [breda, rotterdam])
-        after = _deliveries(settings, layout, 5)
-    got = after[("gemeente-rotterdam", breda["signal_id"])]
+        after = _deliveries(settings, layout, 3 + 4 + 4)
+    got = after[("gemeente:GM0599", breda["signal_id"])]
     assert got["registry_version"] == version and got["subscriptions"] == ["territory"]
-    assert ("gemeente-rotterdam", rotterdam["signal_id"]) in after
+    assert ("gemeente:GM0599", rotterdam["signal_id"]) in after
+    assert ("riec:rotterdam", breda["signal_id"]) not in after
+
+
+def test_a_municipality_switched_on_by_its_cbs_code_and_a_regional_riec_receive_their_signals(
+        settings: Settings, layout: TopicLayout, uid: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from ketenlink.cli import app
+
+    monkeypatch.setenv("KETENLINK_TOPIC_PREFIX", f"{uid}.")
+    runner = CliRunner()
+    done = runner.invoke(app, ["partners", "enable", "gemeente:GM0772", "--by", "ana"])
+    assert done.exit_code == 0, done.output
+    assert "delivery topic created" in done.output
+    again = runner.invoke(app, ["partners", "enable", "gemeente:GM0772", "--by", "ana"])
+    assert again.exit_code == 1 and "on already" in again.output
+    unknown = runner.invoke(app, ["partners", "enable", "gemeente:GM0001", "--by", "ana"])
+    assert unknown.exit_code == 1 and "not a CBS municipality code" in unknown.output
+
+    eindhoven, rotterdam = resolve_docs([_located(uid, "e", EINDHOVEN),
+                                         _located(uid, "r", ROTTERDAM)])
+    with ServiceProcess("router", tmp_path / "router.log", env=_env(uid, tmp_path)) as router:
+        _publish_resolved(settings, layout, [eindhoven, rotterdam])
+        consumer = KafkaConsumer(layout.delivery("gemeente:GM0772"),
+                                 bootstrap_servers=settings.kafka.bootstrap_servers,
+                                 auto_offset_reset="earliest", enable_auto_commit=False)
+        helmond: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 60
+        while not helmond and time.monotonic() < deadline:
+            helmond += [json.loads(r.value) for b in consumer.poll(timeout_ms=300).values()
+                        for r in b]
+        consumer.close()
+        got = _deliveries(settings, layout, 3 + 4)
+        assert router.returncode is None, (tmp_path / "router.log").read_text()[-2000:]
+    assert layout.delivery("gemeente:GM0772") == f"{uid}.deliveries.gemeente.gm0772"
+    assert [(d["recipient"], d["signal_id"], d["subscriptions"]) for d in helmond] == [
+        ("gemeente:GM0772", eindhoven["signal_id"], ["territory"])]
+    receivers = {signal: {r for r, s in got if s == signal}
+                 for signal in (eindhoven["signal_id"], rotterdam["signal_id"])}
+    assert receivers[eindhoven["signal_id"]] == {"riec", "riec:oost-brabant", "inspectie-szw"}
+    assert receivers[rotterdam["signal_id"]] == {"riec", "riec:rotterdam", "inspectie-szw",
+                                                 "gemeente:GM0599"}
 
 
 def test_a_record_that_is_not_a_resolved_record_is_parked(

@@ -167,7 +167,7 @@ def test_validates_deduplicates_and_resolves(settings: Settings, layout: TopicLa
     reasons = {base64.b64decode(json.loads(r.value)["original_base64"]):
                json.loads(r.value)["reason"] for r in rejected}
     assert reasons[broken].startswith("not JSON")
-    assert "belongs to partner 'riec'" in reasons[json.dumps(spoofed).encode()]
+    assert "belongs to partners of kind 'riec'" in reasons[json.dumps(spoofed).encode()]
     assert any("severity" in reason and "not a valid Signal v1" in reason
                for reason in reasons.values())
 

@@ -338,31 +338,33 @@ def test_an_endpoint_that_hangs_or_refuses_does_not_delay_other_partners(
     assert hanging.answered == [200]
 
 
+GEMEENTE = "gemeente:GM0599"
+"""A municipality by its CBS code: a partner id with a ':' in a topic, a group and a header."""
+
+
 def test_webhooks_added_and_removed_at_run_time(
         settings: Settings, hooks: WebhookSettings, layout: TopicLayout, publisher: Publisher,
         receivers: Callable[..., Receiver], deliver: Callable[..., Running], uid: str) -> None:
     receiver = receivers()
-    SecretStore(hooks.secrets_file).rotate("gemeente-rotterdam")
-    with_hook = _registry(gemeente_rotterdam=(receiver.url, 3))
-    without = Registry({"gemeente-rotterdam": with_hook.entries["gemeente-rotterdam"]
-                        .model_copy(update={"webhook": None})})
+    SecretStore(hooks.secrets_file).rotate(GEMEENTE)
+    with_hook = _registry(**{GEMEENTE: (receiver.url, 3)})
+    without = Registry({GEMEENTE: with_hook.entries[GEMEENTE].model_copy(update={"webhook": None})})
     current = [without]
-    _deliveries(publisher, layout, "gemeente-rotterdam", uid, [f"{uid}-x"])
+    _deliveries(publisher, layout, GEMEENTE, uid, [f"{uid}-x"])
     run = deliver(lambda: current[0])
     time.sleep(0.6)  # three registry checks
     assert receiver.received == [] and run.deliverer.partners() == ()
 
     current[0] = with_hook  # as LiveRegistry would after a change on partners.registry
     receiver.wait_for(1)
-    _wait_committed(settings, f"{uid}-deliver-gemeente-rotterdam",
-                    layout.delivery("gemeente-rotterdam"))
+    _wait_committed(settings, f"{uid}-deliver-{GEMEENTE}", layout.delivery(GEMEENTE))
 
     current[0] = without
     deadline = time.monotonic() + 5
     while run.deliverer.partners() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert run.deliverer.partners() == ()
-    _deliveries(publisher, layout, "gemeente-rotterdam", uid, [f"{uid}-y"], first=1)
+    _deliveries(publisher, layout, GEMEENTE, uid, [f"{uid}-y"], first=1)
     time.sleep(0.6)  # three registry checks
     assert len(receiver.received) == 1  # no webhook, no POST: the record waits on its topic
 

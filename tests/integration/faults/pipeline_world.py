@@ -42,7 +42,7 @@ from core.topics import TopicLayout, apply_topics
 from graph.cypher_parts import MAX_REDIRECTS
 from infra.offsets import wait_committed
 from policy.live import LiveRegistry
-from policy.registry import Registry
+from policy.registry import Registry, load_registry
 from policy.retention import topic_layout
 from producers.gateway.server import create_token
 from schemas.graph_model import ENTITY_LABEL
@@ -101,7 +101,8 @@ class PipelineWorld:
                     "KETENLINK_GATEWAY__RATE_LIMIT_PER_MINUTE": "600000"}
         local = settings.model_copy(update={"gateway": settings.gateway.model_copy(
             update={"tokens_file": folder / "tokens.json"})})
-        self.tokens = {p: create_token(local, p) for p in self.layout.partners}
+        self.tokens = {p: create_token(local, p) for p in self.layout.partners
+                       if p in load_registry().entries}  # a kind of many (gemeente) is not one
         _subscribe_everyone(settings, self.layout)
         with LiveRegistry.open(settings, self.layout) as live:
             self.registry: Registry = live.current()

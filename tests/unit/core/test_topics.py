@@ -14,11 +14,24 @@ def test_shipped_spec_expands_partner_topics() -> None:
     layout = load_layout()
     names = {t.name for t in layout.topics}
     assert {f"signals.in.{p}" for p in layout.partners} <= names
-    assert {f"deliveries.{p}" for p in layout.recipients} <= names
+    assert {layout.delivery(p) for p in layout.recipients} <= names
+    assert layout.delivery("riec:den-haag") == "deliveries.riec.den-haag"  # no ':' in a topic
+    assert layout.inbound_of("riec:den-haag") == "signals.in.riec"  # a kind shares its inbound
+    assert layout.kind_of_inbound("signals.in.gemeente") == "gemeente"
     assert "deliveries.om" in names and "signals.in.om" not in names
     assert {"signals.rejected", "signals.resolved", "alerts.om", "audit.log"} <= names
     assert layout.inbound() == [f"signals.in.{p}" for p in layout.partners]
     assert "stichting-m" in layout.partners and "zorg" in layout.partners
+
+
+def test_a_partner_switched_on_later_gets_a_delivery_topic_from_the_template() -> None:
+    layout = load_layout(prefix="t1.")
+    spec = layout.delivery_spec("gemeente:GM0772")
+    listed = next(t for t in layout.topics if t.name == "t1.deliveries.om")
+    assert spec.name == "t1.deliveries.gemeente.gm0772" and spec.name not in {t.name for t in layout.topics}
+    assert spec.model_copy(update={"name": listed.name}) == listed  # same partitions, retention
+    with pytest.raises(TopicSpecError):
+        layout.delivery_spec("not a partner")
 
 
 def test_prefix_isolates_every_topic() -> None:

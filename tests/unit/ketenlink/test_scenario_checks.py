@@ -79,8 +79,7 @@ def test_resend_suppressed_counts_the_resolved_records() -> None:
 
 def test_items_the_platform_has_no_feature_for_fail_with_the_reason() -> None:
     ev = _ev(Answered({}))
-    for result in [*checks.watch_hit(ev, {"partner": "reclassering", "about": "P9"}),
-                   *checks.hit_only(ev, {"riec:den-haag": ["S7"]})]:
+    for result in checks.hit_only(ev, {"riec:den-haag": ["S7"]}):
         assert result.verdict == FAIL and result.evidence.startswith("cannot express: ")
 
 
@@ -124,17 +123,10 @@ def test_a_negative_item_about_a_value_never_in_the_graph_holds() -> None:
     assert unknown.verdict == FAIL and "no catalogue code" in unknown.evidence
 
 
-def test_waterbed_names_municipalities_as_the_platform_does_or_cannot_be_expressed() -> None:
-    @dataclass
-    class Place:
-        city: str
-        municipality: str
-
-    places = {"L1": Place("Den Bosch", "GM0796"), "L2": Place("Rosmalen", "GM0796")}
-    scenario = type("S", (), {"places": places, "signals": []})()
-    ev = _ev(Answered({"P1": {"S1": "e1"}}, scenario=scenario))
-    assert checks.platform_municipalities(ev, "GM0796") == ["NL:den-bosch", "NL:rosmalen"]
-    (result,) = checks.waterbed(ev, {"network_of": "P1", "from": "GM0796", "to": "GM0772",
+def test_waterbed_needs_cbs_municipality_codes() -> None:
+    ev = _ev(Answered({"P1": {"S1": "e1"}}))
+    (result,) = checks.waterbed(ev, {"network_of": "P1", "from": "GM0796", "to": "GM0001",
                                      "after": "2026-03-01"})
     assert result.verdict == FAIL
-    assert result.evidence.startswith("cannot express: the platform knows municipalities by name")
+    assert result.evidence == "cannot express: GM0001 not a CBS municipality code"
+

@@ -83,7 +83,7 @@ def test_a_riec_signal_becomes_a_case_signal(
         translated: tuple[Translation, dict[str, list[Signal]]]) -> None:
     translation, parsed = translated
     (case,) = parsed["S2"]
-    assert case.partner == "riec" and case.category == "sexual" and case.severity == "high"
+    assert case.partner == "riec:limburg" and case.category == "sexual" and case.severity == "high"
     assert case.purpose == "criminal-law" and case.narrative == "Regio: limburg"
     suspect = next(s for s in case.subjects if s.role == "suspect")
     assert suspect.given_name == "K." and suspect.family_name == "Bos"  # as the partner wrote it
@@ -91,7 +91,7 @@ def test_a_riec_signal_becomes_a_case_signal(
     assert "111222333" not in case.model_dump_json()
     assert {s.type for s in case.subjects} == {"person", "business", "phone"}
     assert {r.type for r in case.relations} == {"USES", "ASSOCIATED_WITH"}
-    assert list(case.indicators) == ["SIT-CONTROLLER"]
+    assert list(case.indicators) == ["SIT-CONTROLLER", "SIT-UNDERAGE"]  # P2 is 17 that day
     assert any("advertised_online" in n for n in translation.notes["S2"])
     assert any("recruited" in n for n in translation.notes["S2"])
 
@@ -108,11 +108,11 @@ def test_a_zorg_report_becomes_a_care_report(
         translated: tuple[Translation, dict[str, list[Signal]]]) -> None:
     _, parsed = translated
     (report,) = parsed["S3"]
-    assert report.partner == "zorg" and report.distribution == "tlp:amber+strict"
+    assert report.partner == "zorg:ggd-test" and report.distribution == "tlp:amber+strict"
     victim = next(s for s in report.subjects if s.role == "victim")
     assert {i.scheme for i in victim.identifiers} == {"patient-pseudonym", "bsn-pseudonym"}
     assert any(s.type == "phone" for s in report.subjects)  # the escort's phone
-    assert list(report.indicators) == ["SIT-INJURIES"]
+    assert list(report.indicators) == ["SIT-INJURIES", "SIT-UNDERAGE"]  # age 17
     assert report.observed_at.isoformat() == "2026-02-10T23:40:00+01:00"
     assert "123456782" not in report.model_dump_json()
 
@@ -127,20 +127,59 @@ def test_a_tip_becomes_an_anonymous_tip_without_its_reporter(
     assert resend.model_dump_json() == text  # the same record again
 
 
+def test_a_municipal_finding_becomes_a_gemeente_record(
+        translated: tuple[Translation, dict[str, list[Signal]]]) -> None:
+    translation, parsed = translated
+    (finding,) = parsed["S7"]
+    assert finding.partner == "gemeente:GM0983" and finding.purpose == "administrative"
+    assert {"ADM-OVERCROWDING", "ADM-NO-PERMIT", "SIT-MANY-RESIDENTS"} <= set(finding.indicators)
+    location = next(s for s in finding.subjects if s.type == "location")
+    assert location.address.municipality == "Venlo"  # GM0983, written by its name
+    assert {r.type for r in finding.relations} >= {"OWNS"}
+    assert dict(next(r for r in translation.records if r.signal == "S7").mentions)["L1"] == "adres"
+
+
+def test_a_labour_inspection_names_business_place_and_workers(
+        translated: tuple[Translation, dict[str, list[Signal]]]) -> None:
+    _, parsed = translated
+    (inspection,) = parsed["S10"]
+    assert inspection.partner == "inspectie-szw" and inspection.category == "labour"
+    worker = next(s for s in inspection.subjects if s.type == "person")
+    assert worker.role == "victim"  # no id documents: a freedom indicator
+    assert "123456782" not in inspection.model_dump_json()
+    assert {"FRE-NO-ID", "CON-LONG-HOURS"} <= set(inspection.indicators)
+
+
+def test_a_probation_watch_names_the_person_and_the_conditions(
+        translated: tuple[Translation, dict[str, list[Signal]]]) -> None:
+    translation, parsed = translated
+    (watch,) = parsed["S8"]
+    assert watch.partner == "reclassering" and watch.distribution == "tlp:amber+strict"
+    assert "tot 2027-01-01" in (watch.narrative or "") and "SBI 96" in (watch.narrative or "")
+    assert "111222333" not in watch.model_dump_json()
+    assert dict(next(r for r in translation.records if r.signal == "S8").mentions) == \
+        {"P1": "p1", "P2": "c1"}
+
+
 def test_partners_the_platform_lacks_are_not_sent(
         translated: tuple[Translation, dict[str, list[Signal]]]) -> None:
     translation, parsed = translated
     assert translation.not_sent == {
-        "S7": "cannot express: no partner/format for gemeente:GM0001",
-        "S8": "cannot express: no partner/format for reclassering"}
-    assert "S7" not in parsed and "S8" not in parsed
+        "S11": "cannot express: gemeente:GM0001: not a CBS municipality code of "
+               "schemas/municipalities.csv",
+        "S12": "cannot express: no partner/format for politie"}
+    assert "S11" not in parsed and "S12" not in parsed
 
 
 def test_partner_mapping() -> None:
     registry = load_registry()
     assert map_partner("kvk", registry).platform == "kvk"
     riec = map_partner("riec:den-haag", registry)
-    assert riec.platform == "riec" and riec.shared and "one riec" in riec.shared
-    assert map_partner("zorg:ggd-x", registry).can_publish
-    assert not map_partner("gemeente-rotterdam", registry).can_publish  # no input format
-    assert map_partner("inspectie-szw", registry).platform is None
+    assert riec.platform == "riec:den-haag" and not riec.switch_on  # on from the start
+    zorg = map_partner("zorg:ggd-x", registry)
+    assert zorg.can_publish and zorg.switch_on
+    assert map_partner("gemeente:GM0794", registry).switch_on
+    assert map_partner("riec:atlantis", registry).platform is None
+    assert map_partner("inspectie-szw", registry).can_publish
+    assert map_partner("om", registry).platform == "om"
+    assert not map_partner("om", registry).can_publish  # no input format

@@ -20,8 +20,16 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str]]] = {
     "kvk": ({"clear", "green"}, {"administrative", "prevention"}, {"publisher", "subscriber"}),
     "zorg": ({"clear", "green", "amber"}, {"care", "prevention"}, {"publisher", "subscriber"}),
     "stichting-m": (set(), set(), {"publisher"}),
-    "gemeente-rotterdam": ({"clear", "green", "amber"}, {"administrative", "prevention"},
-                           {"subscriber"}),
+    "gemeente:GM0599": ({"clear", "green", "amber"}, {"administrative", "prevention"},
+                        {"publisher", "subscriber"}),
+    "inspectie-szw": ({"clear", "green", "amber"}, {"administrative", "criminal-law", "prevention"},
+                      {"publisher", "subscriber"}),
+    "reclassering": ({"clear", "green", "amber"}, {"criminal-law"}, {"publisher", "subscriber"}),
+    **{f"riec:{region}": (_UP_TO_STRICT, {"administrative", "criminal-law", "prevention"},
+                          {"publisher", "subscriber", "analyst"})
+       for region in ("noord-nederland", "oost-nederland", "midden-nederland", "noord-holland",
+                      "amsterdam-amstelland", "den-haag", "rotterdam", "zeeland-west-brabant",
+                      "oost-brabant", "limburg")},
 }
 CLEARANCES = load_clearances()
 

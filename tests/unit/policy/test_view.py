@@ -68,7 +68,7 @@ def test_named_cells() -> None:
     assert visible_fields(c["riec"], "tlp:amber", "prevention", publisher="zorg",
                           publisher_source="healthcare") \
         == {"core", "subjects", "relations", "narrative", "identifiers", "partner_ref"}
-    assert visible_fields(c["gemeente-rotterdam"], "tlp:amber", "prevention", publisher="zorg",
+    assert visible_fields(c["gemeente:GM0599"], "tlp:amber", "prevention", publisher="zorg",
                           publisher_source="healthcare") \
         == {"core", "subjects", "relations", "partner_ref"}
     assert visible_fields(c["om"], "tlp:amber", "administrative", publisher="riec",

@@ -4,7 +4,8 @@ schemas/regions.yaml (the generator keeps its own table for realism; this keeps 
 from __future__ import annotations
 
 from generator.places import MUNICIPALITIES, RIEC_REGIONS
-from schemas.regions import address_municipality, municipality_code, region_of, regions
+from schemas.municipalities import address_municipality, region_of, regions
+from schemas.regions import municipality_code
 
 
 def test_municipality_codes() -> None:

@@ -27,6 +27,16 @@ def test_valid_signal_is_normalised_keyed_and_sourced() -> None:
     assert doc["signal"]["subjects"][2]["number"] == "+31612345678"
 
 
+def test_an_instance_publishes_on_its_kinds_topic_and_nowhere_else() -> None:
+    riec = Source(topic="signals.in.riec", partition=0, offset=7, partner="riec")
+    doc = valid_doc(partner="riec:den-haag")
+    accepted = accept(json.dumps(doc).encode(), riec)
+    assert accepted.key == b"riec:den-haag/RIEC-ZWB-2026-0142"
+    assert accepted.signal.signal_id == signal_id_for("riec:den-haag", "RIEC-ZWB-2026-0142")
+    with pytest.raises(RecordRejected, match="belongs to partners of kind 'kvk'"):
+        accept(json.dumps(doc).encode(), SOURCE)
+
+
 @pytest.mark.parametrize(("raw", "reason"), [
     (None, "empty record"),
     (b"", "empty record"),
@@ -34,7 +44,9 @@ def test_valid_signal_is_normalised_keyed_and_sourced() -> None:
     (b"{oops", "not JSON"),
     (b"[1, 2]", "expected a JSON object, got list"),
     (b"[" * 100_000, "not JSON"),
-    (b'{"signal_id": "s", "partner": "riec"}', "belongs to partner 'kvk'"),
+    (b'{"signal_id": "s", "partner": "riec"}', "belongs to partners of kind 'kvk'"),
+    (b'{"signal_id": "s", "partner": "riec:kvk"}', "belongs to partners of kind 'kvk'"),
+    (b'{"signal_id": "s", "partner": ["kvk"]}', "belongs to partners of kind 'kvk'"),
     (_raw(severity="extreme"), "not a valid Signal v1: severity:"),
     (_raw(signal_id="s-1"), "signal_id must be uuid5"),
     (_raw(subjects=[{"type": "phone", "ref": "t1", "role": "instrument", "number": "12"}],

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from producers.adapters.base import Parsed, Rejected
 from producers.adapters.riec import RiecAdapter
 from producers.adapters.stichting_m import REPORTER_REMOVED, StichtingMAdapter, extract_subjects
@@ -113,6 +115,20 @@ def test_extraction_rules_cover_the_ways_people_write() -> None:
 def _zorg(**fields: object) -> dict[str, object]:
     return {"melding_id": "ZORG-T-1", "instelling": "SEH Test", "datum": "2026-03-04T02:15:00+01:00",
             "patient_id": "P-1", "geschatte_leeftijd": 30, **fields}
+
+
+@pytest.mark.parametrize(("age", "form", "underage"), [
+    (16, None, True), (17, "arbeid", True),  # a minor, whatever the form
+    (19, "seksueel", True), (19, "arbeid", False), (19, None, False),  # under 21: sex work only
+    (21, "seksueel", False), (None, "seksueel", False)])
+def test_zorg_flags_a_minor_and_under_21_in_sex_work(pseudonyms: Pseudonymiser, age: int | None,
+                                                     form: str | None, underage: bool) -> None:
+    from producers.adapters.base import build_signal
+    from producers.adapters.zorg import zorg_signal
+
+    fields = {"geschatte_leeftijd": age, **({"vermoedelijke_vorm": form} if form else {})}
+    signal = build_signal(zorg_signal(_zorg(**fields), pseudonyms))
+    assert ("SIT-UNDERAGE" in signal.indicators) is underage
 
 
 def test_zorg_escort_without_a_name_keeps_phone_and_vehicle(pseudonyms: Pseudonymiser) -> None:

@@ -123,6 +123,16 @@ def dutch_address(raw: object, field: str) -> dict[str, Any] | None:
     return {k: v for k, v in address.items() if v is not None}
 
 
+def record_and_ref(doc: object, field: str) -> tuple[dict[str, Any], str]:
+    """A native record as a JSON object, and its required reference ``field``."""
+    if not isinstance(doc, dict):
+        raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
+    ref = text(doc.get(field), field)
+    if ref is None:
+        raise RecordError(f"{field}: missing")
+    return doc, ref
+
+
 def drop_none(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None}
 

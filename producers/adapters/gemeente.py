@@ -49,6 +49,7 @@ from producers.adapters.base import (
     dutch_address,
     parse_date,
     parse_timestamp,
+    record_and_ref,
     start_of_day,
     text,
 )
@@ -297,11 +298,7 @@ def derived_indicators(found: int | None, registered: int | None, floor: float |
 def gemeente_signal(doc: object, pseudonyms: Pseudonymiser, partner: str) -> dict[str, Any]:
     """One municipal finding of ``partner`` (``gemeente:GM<4 digits>``) as a Signal v1 document."""
     code = partner_code(partner)
-    if not isinstance(doc, dict):
-        raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
-    ref = text(doc.get("kenmerk"), "kenmerk")
-    if ref is None:
-        raise RecordError("kenmerk: missing")
+    doc, ref = record_and_ref(doc, "kenmerk")
     observed = start_of_day(parse_date(doc.get("datum_controle"), "datum_controle"))
     reported = parse_timestamp(doc.get("datum_melding"), "datum_melding")
     if reported < observed:

@@ -29,6 +29,7 @@ from producers.adapters.base import (
     age_indicators,
     parse_date,
     parse_timestamp,
+    record_and_ref,
     start_of_day,
     text,
 )
@@ -66,11 +67,7 @@ def points_to_exploitation(codes: Iterable[str]) -> bool:
 def inspectie_szw_signal(doc: object, pseudonyms: Pseudonymiser,
                          partner: str = PARTNER) -> dict[str, Any]:
     """One labour inspection finding as a Signal v1 document."""
-    if not isinstance(doc, dict):
-        raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
-    ref = text(doc.get("kenmerk"), "kenmerk")
-    if ref is None:
-        raise RecordError("kenmerk: missing")
+    doc, ref = record_and_ref(doc, "kenmerk")
     day = parse_date(doc.get("datum_inspectie"), "datum_inspectie")
     observed = start_of_day(day)
     reported = parse_timestamp(doc.get("datum_melding"), "datum_melding")

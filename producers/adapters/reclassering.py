@@ -28,7 +28,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from producers.adapters.base import RecordError, Result, parse_date, start_of_day, text
+from producers.adapters.base import (
+    RecordError,
+    Result,
+    parse_date,
+    record_and_ref,
+    start_of_day,
+    text,
+)
 from producers.adapters.gemeente import address, assemble, check_partner, checked, person_subject
 from producers.adapters.jsonl import read_jsonl, redact_keys
 from producers.adapters.riec import lookup
@@ -45,11 +52,7 @@ WATCHED_REF = "p1"
 def reclassering_signal(doc: object, pseudonyms: Pseudonymiser,
                         partner: str = PARTNER) -> dict[str, Any]:
     """One probation watch as a Signal v1 document."""
-    if not isinstance(doc, dict):
-        raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
-    ref = text(doc.get("kenmerk"), "kenmerk")
-    if ref is None:
-        raise RecordError("kenmerk: missing")
+    doc, ref = record_and_ref(doc, "kenmerk")
     start = parse_date(doc.get("datum"), "datum")
     until = parse_date(doc.get("toezicht_tot"), "toezicht_tot")
     if until < start:

@@ -14,6 +14,7 @@ from producers.adapters.base import (
     dutch_address,
     parse_date,
     parse_timestamp,
+    record_and_ref,
     start_of_day,
     text,
 )
@@ -120,11 +121,7 @@ def legal_form(value: object) -> str | None:
 
 def riec_signal(doc: object, pseudonyms: Pseudonymiser, partner: str = "riec") -> dict[str, Any]:
     """One RIEC case signal as a Signal v1 document (not yet validated)."""
-    if not isinstance(doc, dict):
-        raise RecordError(f"expected a JSON object, got {type(doc).__name__}")
-    ref = text(doc.get("casus_ref"), "casus_ref")
-    if ref is None:
-        raise RecordError("casus_ref: missing")
+    doc, ref = record_and_ref(doc, "casus_ref")
     subjects_raw = doc.get("subjecten") or []
     relations_raw = doc.get("relaties") or []
     if not isinstance(subjects_raw, list) or not isinstance(relations_raw, list):

@@ -101,8 +101,8 @@ class PipelineWorld:
                     "KETENLINK_GATEWAY__RATE_LIMIT_PER_MINUTE": "600000"}
         local = settings.model_copy(update={"gateway": settings.gateway.model_copy(
             update={"tokens_file": folder / "tokens.json"})})
-        self.tokens = {p: create_token(local, p) for p in self.layout.partners
-                       if p in load_registry().entries}  # a kind of many (gemeente) is not one
+        registered = load_registry().entries  # a kind of many (gemeente) is no partner itself
+        self.tokens = {p: create_token(local, p) for p in self.layout.partners if p in registered}
         _subscribe_everyone(settings, self.layout)
         with LiveRegistry.open(settings, self.layout) as live:
             self.registry: Registry = live.current()
